@@ -1,0 +1,46 @@
+# The two commands of the README: `make book` builds the site, `make test` runs every test.
+# Each sets up its own virtual environment from the pinned requirements on first use.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
+SITE   := book/_build/html
+
+.PHONY: book test unit notebooks site browser bench chromium clean
+
+$(STAMP): requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+## Build the whole book, executing every chapter, into book/_build/html.
+book: $(STAMP)
+	$(BIN)/python -m tools.build_book
+	@echo "Built: open $(SITE)/index.html"
+
+## Run every test: helper code, notebooks, the offline build, the site in a browser.
+test: unit notebooks site browser
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest tests/unit
+
+notebooks: $(STAMP)
+	$(BIN)/python -m pytest --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg book
+
+site: $(STAMP)
+	$(BIN)/python -m tools.build_book --offline
+
+browser: $(STAMP) chromium
+	$(BIN)/python -m pytest tests/site
+
+chromium:
+	@$(BIN)/python -m tools.find_chromium --install
+
+## Speed figures: slider latency, chapter execution, build time, page weight, one training step.
+bench: $(STAMP) chromium
+	$(BIN)/python -m tools.bench
+
+clean:
+	rm -rf book/_build $(VENV)

@@ -1,0 +1,58 @@
+"""Keep each page's <head> to scripts that run cleanly and stay on the site.
+
+Two fixes, both at the last moment before a page is written:
+
+* Sphinx 7.4 writes an inline script twice when an extension adds it after the builder started
+  (the builder keeps it with ``filename=None``, the registry copy comes back with ``filename=''``
+  and the two no longer compare equal). sphinx-thebe's inline config starts with
+  ``const THEBE_JS_URL = ...``, so the second copy throws ``Identifier 'THEBE_JS_URL' has already
+  been declared`` on every page. Here duplicates are dropped.
+* With ``launch_buttons.thebe: false`` nothing can start thebe, yet sphinx-thebe still adds its
+  script, its stylesheet and that config (which names a CDN URL). They are dropped too.
+"""
+
+THEBE_SCRIPT = "sphinx-thebe.js"
+THEBE_STYLESHEET = "sphinx-thebe.css"
+THEBE_INLINE_MARKER = "THEBE_JS_URL"
+
+
+def _thebe_enabled(config):
+    options = getattr(config, "html_theme_options", None) or {}
+    launch = options.get("launch_buttons") or {}
+    return bool(launch.get("thebe")) or bool((getattr(config, "thebe_config", None) or {}).get("always_load"))
+
+
+def _filename(asset):
+    return str(getattr(asset, "filename", asset) or "")
+
+
+def _key(asset):
+    attributes = getattr(asset, "attributes", {}) or {}
+    return (_filename(asset), getattr(asset, "priority", 500), tuple(sorted(attributes.items())))
+
+
+def _is_thebe(asset):
+    body = (getattr(asset, "attributes", {}) or {}).get("body", "")
+    name = _filename(asset)
+    return name.endswith(THEBE_SCRIPT) or name.endswith(THEBE_STYLESHEET) or THEBE_INLINE_MARKER in body
+
+
+def tidy_assets(app, pagename, templatename, context, doctree):
+    drop_thebe = not _thebe_enabled(app.config)
+    for name in ("script_files", "css_files"):
+        assets = context.get(name)
+        if not assets:
+            continue
+        seen, kept = set(), []
+        for asset in assets:
+            key = _key(asset)
+            if key in seen or (drop_thebe and _is_thebe(asset)):
+                continue
+            seen.add(key)
+            kept.append(asset)
+        assets[:] = kept  # in place: the theme's templates read these very lists
+
+
+def setup(app):
+    app.connect("html-page-context", tidy_assets, priority=900)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,143 @@
+/*
+ * Kernel-free explorers for the static site.
+ *
+ * When the book is built, `initlab` pre-renders one PNG per combination of control settings and
+ * emits, for each interactive figure:
+ *
+ *   <div class="initlab-explorer" data-initlab-explorer>
+ *     <div class="initlab-controls"> ... <input type="range" data-initlab-control="depth"> ...
+ *                                     ... <select data-initlab-control="activation"> ... </div>
+ *     <img class="initlab-frame" src="data:image/png;base64,..." alt="...">
+ *     <script type="application/json" class="initlab-explorer-data">
+ *       {"controls": [{"name": "depth", "labels": [...]}, ...], "frames": [...], "alts": [...]}
+ *     </script>
+ *   </div>
+ *
+ * Each control's value is the index of its setting. Frames are stored row-major over the controls
+ * in the order listed (the last control varies fastest). This script swaps the image (and its alt
+ * text) when a control moves, and keeps the slider's <output> and aria-valuetext in step.
+ * Vanilla JavaScript, no dependencies, no network: it works over http:// and file:// alike.
+ */
+(function () {
+  "use strict";
+
+  var READY = "initlabReady";
+
+  function fail(root, message) {
+    // A broken explorer is a build bug: say so loudly (the browser tests treat console errors as failures).
+    console.error("initlab-frames: explorer '" + (root.id || "?") + "': " + message);
+    root.setAttribute("data-initlab-error", message);
+  }
+
+  function setup(root) {
+    if (root.dataset[READY]) {
+      return;
+    }
+    root.dataset[READY] = "1";
+
+    var img = root.querySelector("img.initlab-frame");
+    var dataEl = root.querySelector("script.initlab-explorer-data");
+    if (!img || !dataEl) {
+      fail(root, "missing img.initlab-frame or script.initlab-explorer-data");
+      return;
+    }
+    var data;
+    try {
+      data = JSON.parse(dataEl.textContent);
+    } catch (err) {
+      fail(root, "frame data is not valid JSON (" + err.message + ")");
+      return;
+    }
+    var specs = data.controls || [];
+    var frames = data.frames || [];
+    var alts = data.alts || [];
+
+    // Bind each declared control to its element; compute the row-major strides.
+    var controls = [];
+    var total = 1;
+    for (var i = 0; i < specs.length; i++) {
+      var spec = specs[i];
+      var el = root.querySelector('[data-initlab-control="' + spec.name + '"]');
+      if (!el) {
+        fail(root, "no element for control '" + spec.name + "'");
+        return;
+      }
+      var output = null;
+      if (el.id) {
+        var outputs = root.querySelectorAll("output");
+        for (var k = 0; k < outputs.length; k++) {
+          if ((outputs[k].getAttribute("for") || "").split(/\s+/).indexOf(el.id) >= 0) {
+            output = outputs[k];
+            break;
+          }
+        }
+      }
+      controls.push({ el: el, labels: spec.labels || [], output: output, stride: 1 });
+      total *= (spec.labels || []).length;
+    }
+    for (var j = controls.length - 2; j >= 0; j--) {
+      controls[j].stride = controls[j + 1].stride * controls[j + 1].labels.length;
+    }
+    if (frames.length !== total) {
+      fail(root, "has " + frames.length + " frames, but its controls need " + total);
+      return;
+    }
+    if (alts.length && alts.length !== total) {
+      fail(root, "has " + alts.length + " alt texts for " + total + " frames");
+      return;
+    }
+
+    function position(control) {
+      var v = parseInt(control.el.value, 10);
+      if (isNaN(v)) {
+        v = 0;
+      }
+      return Math.min(Math.max(v, 0), control.labels.length - 1);
+    }
+
+    function update() {
+      var index = 0;
+      for (var c = 0; c < controls.length; c++) {
+        var control = controls[c];
+        var v = position(control);
+        index += v * control.stride;
+        if (control.el.type === "range") {
+          var label = String(control.labels[v]);
+          control.el.setAttribute("aria-valuetext", label);
+          if (control.output) {
+            control.output.textContent = label;
+          }
+        }
+      }
+      if (img.getAttribute("src") !== frames[index]) {
+        img.src = frames[index];
+      }
+      if (alts.length) {
+        img.alt = alts[index];
+      }
+      root.setAttribute("data-initlab-frame", String(index));
+    }
+
+    for (var m = 0; m < controls.length; m++) {
+      // Ranges fire `input` while dragging; selects fire `change`. Listening to both is harmless.
+      controls[m].el.addEventListener("input", update);
+      controls[m].el.addEventListener("change", update);
+    }
+    // Browsers may restore form values on reload or back/forward navigation: resync the image.
+    window.addEventListener("pageshow", update);
+    update();
+  }
+
+  function setupAll() {
+    var roots = document.querySelectorAll("[data-initlab-explorer]");
+    for (var i = 0; i < roots.length; i++) {
+      setup(roots[i]);
+    }
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", setupAll);
+  } else {
+    setupAll();
+  }
+})();

@@ -1,0 +1,52 @@
+"""Per-layer measurements of a network: the numbers behind the book's tables and figures."""
+
+import numpy as np
+
+from . import losses as _losses
+
+__all__ = ["gradient_norms", "spectral_norms", "backward_bound", "layer_std"]
+
+
+def gradient_norms(model, x, y, loss="cross_entropy"):
+    """One forward and backward pass, no update; return ``‖∂ℓ/∂W_k‖`` for every layer k (float64).
+
+    Values that overflowed come back as inf or NaN: the caller must check with ``np.isfinite``
+    before plotting (``initlab.plots`` does).
+    """
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        _, dout = _losses.get(loss)(model.forward(x), y)
+        grads = model.backward(dout)
+        return np.array([np.sqrt(np.sum(np.square(dw, dtype=np.float64))) for dw, _ in grads])
+
+
+def spectral_norms(model):
+    """The largest singular value ``‖W_k‖₂`` of every weight matrix (float64)."""
+    return np.array([np.linalg.norm(w.astype(np.float64), 2) for w in model.weights])
+
+
+def layer_std(arrays):
+    """Standard deviation of each array in a list, e.g. ``model.activations`` after ``forward``."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.array([float(np.std(a, dtype=np.float64)) for a in arrays])
+
+
+def backward_bound(model):
+    r"""Upper bounds on :math:`\lVert\partial\ell/\partial h_k\rVert_F` from the last ``backward``, top down.
+
+    Over a batch (one row per example), :math:`G_{k-1} = (G_k \odot f'(Z_k))\,W_k^\top`, and
+    :math:`\lVert G_{k-1}\rVert_F \le \max|f'(Z_k)|\;\lVert W_k\rVert_2\;\lVert G_k\rVert_F`
+    (each row: a diagonal matrix's norm is its largest entry, and norms are sub-multiplicative).
+    Chaining from the output, where the bound is the measured :math:`\lVert G_L\rVert_F`, gives
+    entry ``k - 1`` for layer ``k``. Plain feed-forward networks only (no batch norm, no skips).
+    """
+    if model.norms or any(model.skips):
+        raise ValueError("backward_bound covers plain networks only: build the MLP without batch_norm/residual")
+    if not model.grad_activations:
+        raise RuntimeError("call forward(x) and backward(dout) before backward_bound(model)")
+    norms = spectral_norms(model)
+    top = model.depth - 1
+    bounds = [float(np.linalg.norm(model.grad_activations[top].astype(np.float64)))]
+    for k in range(top, 0, -1):
+        slope = 1.0 if k == top else float(np.max(np.abs(model.activation.derivative(model.pre_activations[k]))))
+        bounds.append(bounds[-1] * slope * norms[k])
+    return np.array(bounds[::-1])

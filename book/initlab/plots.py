@@ -1,0 +1,63 @@
+"""Drawing helpers shared by the chapters' figures. Non-finite values are never drawn as data."""
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+__all__ = ["new_figure", "by_layer", "training_curves", "layer_histograms", "format_ratio"]
+
+
+def new_figure(ncols=1, nrows=1, **kwargs):
+    """A figure outside pyplot (so nothing is shown twice) and its axes, in the current style."""
+    fig = Figure(**kwargs)
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(nrows, ncols, squeeze=False)
+    return fig, axes.ravel() if axes.size > 1 else axes[0, 0]
+
+
+def by_layer(ax, values, label=None, *, first_layer=1, **style):
+    """Plot one value per layer on a log axis and return the layers whose value is not finite.
+
+    Finite positive values are drawn as a line; inf/NaN layers are marked with a red cross on the
+    top edge and named in the legend, so an overflow can never pass for a measurement.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    layers = np.arange(first_layer, first_layer + len(values))
+    ok = np.isfinite(values) & (values > 0)
+    ax.plot(layers[ok], values[ok], marker="o", markersize=3, label=label, **style)
+    bad = layers[~np.isfinite(values)]
+    if bad.size:
+        ax.plot(bad, np.full(bad.size, 1.0), "x", color="red", markersize=9, clip_on=False,
+                transform=ax.get_xaxis_transform(), label=f"{label}: inf/NaN at layer {bad[0]}" if label else None)
+    ax.set_yscale("log")
+    ax.set_xlabel("layer")
+    return bad
+
+
+def training_curves(ax, histories, *, step_every=1):
+    """Loss against step for each ``label: History``; a failed run ends in a labelled red cross."""
+    for label, h in histories.items():
+        steps = np.arange(h.steps) * step_every
+        ax.plot(steps, h.loss, label=label)
+        if h.diverged:
+            ax.plot([h.steps * step_every], [h.loss[-1] if h.steps else 0], "x", color="red", markersize=10)
+            ax.annotate(f"stopped: {h.failure}", (h.steps * step_every, h.loss[-1] if h.steps else 0),
+                        fontsize="small", color="red")
+    ax.set_xlabel("step")
+    ax.set_ylabel("training loss")
+    ax.legend()
+
+
+def layer_histograms(axes, arrays, *, bins=60, value_range=None, label=None, **style):
+    """One histogram per array (e.g. ``model.activations``) on ``axes``, one axis per layer."""
+    for k, (ax, a) in enumerate(zip(axes, arrays), start=1):
+        a = np.asarray(a, dtype=np.float64).ravel()
+        a = a[np.isfinite(a)]
+        ax.hist(a, bins=bins, range=value_range, histtype="step", density=True, label=label, **style)
+        ax.set_title(f"layer {k}", fontsize="small")
+        ax.set_yticks([])
+
+
+def format_ratio(x):
+    """A positive ratio in the book's short form: ``2.3e-07``; 'inf'/'nan' are spelled out."""
+    return f"{x:.1e}" if np.isfinite(x) else str(x)

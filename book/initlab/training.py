@@ -1,0 +1,178 @@
+r"""Mini-batch SGD that keeps per-layer histories and stops cleanly when numbers blow up.
+
+One step: forward, loss, backward, optionally clip the gradient by its global norm
+(:math:`g \leftarrow \tau g/\lVert g\rVert` when :math:`\lVert g\rVert > \tau`, Pascanu et al., 2013),
+then the momentum update PyTorch's ``SGD`` uses, :math:`v \leftarrow \mu v + g`,
+:math:`\theta \leftarrow \theta - \eta v`.
+
+Per step and per layer it records the gradient norm :math:`\lVert \partial\ell/\partial W_k\rVert`,
+the update ratio :math:`\lVert \Delta W_k\rVert/\lVert W_k\rVert`, and the distance travelled
+from the initial weights :math:`\lVert W_k - W_k^{(0)}\rVert/\lVert W_k^{(0)}\rVert`. When any value
+turns inf or NaN, training stops and :attr:`History.failure` says at which step and where.
+"""
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import losses as _losses
+from ._checks import finite_number, generator, positive_int
+
+__all__ = ["History", "train", "accuracy"]
+
+
+@dataclass
+class History:
+    """What :func:`train` measured. Arrays are indexed ``[step, layer]``; layer 0 is the first."""
+
+    loss: np.ndarray
+    grad_norm: np.ndarray
+    update_ratio: np.ndarray
+    distance_from_init: np.ndarray
+    total_grad_norm: np.ndarray
+    clipped: np.ndarray
+    failure: str | None = None
+    failed_at: int | None = None
+    settings: dict = field(default_factory=dict)
+
+    @property
+    def steps(self):
+        """How many steps completed (fewer than asked when training failed)."""
+        return len(self.loss)
+
+    @property
+    def diverged(self):
+        return self.failure is not None
+
+    def __repr__(self):
+        status = f"failed at step {self.failed_at}: {self.failure}" if self.diverged else "finished"
+        last = f", final loss {self.loss[-1]:.4g}" if self.steps else ""
+        return f"History({self.steps} steps, {status}{last})"
+
+
+def _norm(a):
+    """Frobenius norm, accumulated in float64; if the squares overflow (entries past 1e154) or
+    underflow, it is recomputed scaled by the largest entry, so a finite array has a finite norm."""
+    v = np.asarray(a, dtype=np.float64).ravel()
+    squares = float(v @ v)
+    if 0.0 < squares < math.inf:
+        return math.sqrt(squares)
+    top = float(np.max(np.abs(v))) if v.size else 0.0
+    if top == 0.0 or not np.isfinite(top):
+        return top
+    return top * math.sqrt(float(np.sum(np.square(v / top))))
+
+
+def _nonfinite(arrays):
+    """Index of the first array holding inf or NaN, and what it holds, or (None, None)."""
+    for i, a in enumerate(arrays):
+        if not np.all(np.isfinite(a)):
+            return i, ("NaN" if np.isnan(a).any() else "inf")
+    return None, None
+
+
+def _where_it_broke(model, grads):
+    """Name the first place in forward order, then in backward order, where a value is not finite."""
+    dtype = model.dtype.name
+    limit = float(np.finfo(model.dtype).max)
+    k, kind = _nonfinite(model.pre_activations)
+    if k is not None:
+        return f"layer {k + 1} pre-activations became {kind} in the forward pass ({dtype} max {limit:.4g})"
+    k, kind = _nonfinite([g for g, _ in grads] + [g for _, g in grads])
+    if k is not None:
+        return f"layer {k % model.depth + 1} gradient became {kind} in the backward pass ({dtype} max {limit:.4g})"
+    return None
+
+
+def train(model, x, y, *, loss="cross_entropy", lr=0.1, steps=100, batch_size=None,
+          momentum=0.0, clip_norm=None, rng=None):
+    """Train ``model`` in place on ``(x, y)`` and return its :class:`History`.
+
+    ``batch_size=None`` uses the whole set every step (deterministic); otherwise each step
+    draws a batch without replacement from ``rng``. ``clip_norm`` (``None`` = off) is the
+    threshold :math:`\\tau` on the global gradient norm over all weights and biases.
+    """
+    lr = finite_number(lr, "lr", positive=True)
+    momentum = finite_number(momentum, "momentum", nonnegative=True)
+    if momentum >= 1:
+        raise ValueError(f"momentum must be in [0, 1), got {momentum}")
+    if clip_norm is not None:
+        clip_norm = finite_number(clip_norm, "clip_norm", positive=True)
+    steps = positive_int(steps, "steps")
+    loss_fn = _losses.get(loss)
+    x, y = np.asarray(x), np.asarray(y)  # y as an array: a list cannot be indexed by a batch
+    n = x.shape[0] if x.ndim else 0
+    m = y.shape[0] if y.ndim else 0
+    if m != n:
+        raise ValueError(f"x and y must hold the same number of examples, got {n} and {m}")
+    batch_size = n if batch_size is None else positive_int(batch_size, "batch_size")
+    if batch_size > n:
+        raise ValueError(f"batch_size must be at most the number of examples ({n}), got {batch_size}")
+    gen = generator(rng)
+
+    params = model.parameters()
+    velocity = [np.zeros_like(p) for p in params]
+    initial = [w.copy() for w in model.weights]
+    init_norms = [max(_norm(w), 1e-30) for w in initial]
+    record = {key: [] for key in ("loss", "grad_norm", "update_ratio", "distance", "total", "clipped")}
+    failure = failed_at = None
+
+    # Overflow is expected in the experiments of chapter 4: it is detected below, not warned about.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        for step in range(steps):
+            idx = slice(None) if batch_size == n else gen.choice(n, batch_size, replace=False)
+            out = model.forward(x[idx])
+            value, dout = loss_fn(out, y[idx])
+            grads = model.backward(dout)
+            flat = model.gradients()
+            grad_norms = [_norm(g) for g in flat]
+            total = math.hypot(*grad_norms)  # inf or NaN exactly when some gradient entry is
+            if not (math.isfinite(value) and math.isfinite(total)):
+                failure = _where_it_broke(model, grads) or f"the loss became {value}"
+                failed_at = step
+                break
+            scale = clip_norm / total if clip_norm is not None and total > clip_norm else 1.0
+            ratios = []
+            for i, (p, g) in enumerate(zip(params, flat)):
+                velocity[i] = momentum * velocity[i] + scale * g
+                delta = lr * velocity[i]
+                if i < 2 * model.depth and i % 2 == 0:
+                    ratios.append(_norm(delta) / max(_norm(p), 1e-30))
+                p -= delta.astype(p.dtype, copy=False)
+            k, kind = _nonfinite(params)
+            if k is not None:
+                where = f"layer {k // 2 + 1} weights" if k < 2 * model.depth else "a batch-norm parameter"
+                failure, failed_at = f"{where} became {kind} after the update", step
+                break
+            record["loss"].append(value)
+            record["grad_norm"].append(grad_norms[0:2 * model.depth:2])
+            record["update_ratio"].append(ratios)
+            record["distance"].append([_norm(w - w0) / s
+                                       for w, w0, s in zip(model.weights, initial, init_norms)])
+            record["total"].append(total)
+            record["clipped"].append(scale < 1.0)
+
+    depth = model.depth
+
+    def table(key):
+        return np.array(record[key], dtype=np.float64).reshape(-1, depth)
+
+    return History(
+        loss=np.array(record["loss"]),
+        grad_norm=table("grad_norm"),
+        update_ratio=table("update_ratio"),
+        distance_from_init=table("distance"),
+        total_grad_norm=np.array(record["total"]),
+        clipped=np.array(record["clipped"], dtype=bool),
+        failure=failure,
+        failed_at=failed_at,
+        settings={"lr": lr, "momentum": momentum, "clip_norm": clip_norm, "batch_size": batch_size,
+                  "steps": steps, "loss": getattr(loss_fn, "__name__", str(loss))},
+    )
+
+
+def accuracy(model, x, y):
+    """Fraction of examples whose largest output is the true class."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return float(np.mean(np.argmax(model.forward(x), axis=1) == np.asarray(y)))

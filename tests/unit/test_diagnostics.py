@@ -1,0 +1,92 @@
+"""initlab.diagnostics: per-layer gradient norms, spectral norms, standard deviations, backward bounds."""
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+from initlab import MLP, diagnostics, init, losses
+
+
+def batch(seed=0, n=16, features=4, classes=3):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(n, features)), rng.integers(0, classes, n)
+
+
+@pytest.mark.parametrize("loss", ["cross_entropy", "mse"])
+def test_gradient_norms_are_the_norms_of_backward_without_an_update(loss):
+    x, y = batch()
+    target = y if loss == "cross_entropy" else np.eye(3)[y]
+    model = MLP([4, 8, 6, 3], activation="tanh", rng=0, dtype=np.float64)
+    before = [w.copy() for w in model.weights]
+    norms = diagnostics.gradient_norms(model, x, target, loss=loss)
+    grads = model.backward(losses.get(loss)(model.forward(x), target)[1])
+    assert norms.dtype == np.float64 and norms.shape == (3,)
+    np.testing.assert_allclose(norms, [np.linalg.norm(dw) for dw, _ in grads], rtol=1e-12)
+    assert all(np.array_equal(w, w0) for w, w0 in zip(model.weights, before))
+
+
+def test_gradient_norms_report_overflow_as_inf_or_nan_without_warnings():
+    big = lambda fan_in, fan_out, rng: init.normal(fan_in, fan_out, std=100.0, rng=rng)  # noqa: E731
+    model = MLP([4, 32, 32, 3], init=big, rng=0, dtype=np.float16)
+    x, y = batch()
+    with warnings.catch_warnings(), np.errstate(all="raise"):
+        warnings.simplefilter("error")
+        norms = diagnostics.gradient_norms(model, x, y)
+    assert not np.isfinite(norms).all()
+
+
+def test_gradient_norms_are_summed_in_float64():
+    # MSE of 0 against 100 on 2 outputs: dout = 2 (0 - 100) / 2 = -100, dW = x^T dout = -3000 per
+    # entry. 3000 fits in float16, its square (9e6) does not: the norm 6000 needs float64 sums.
+    model = MLP([2, 2], init="zeros", dtype=np.float16)
+    norms = diagnostics.gradient_norms(model, np.full((1, 2), 30.0), np.full((1, 2), 100.0), loss="mse")
+    assert norms[0] == 6000.0
+
+
+@pytest.mark.parametrize("gain", [0.5, 1.0, 2.0])
+def test_spectral_norms_of_orthogonal_weights_are_the_gain(gain):
+    model = MLP([30, 50, 20, 20], init=lambda fan_in, fan_out, rng: init.orthogonal(fan_in, fan_out, gain, rng=rng), rng=0)
+    np.testing.assert_allclose(diagnostics.spectral_norms(model), gain, rtol=1e-5)
+
+
+def test_spectral_norms_are_the_largest_singular_values():
+    model = MLP([7, 5, 9, 2], init="normal", rng=1)
+    expected = [np.linalg.svd(w.astype(np.float64), compute_uv=False)[0] for w in model.weights]
+    np.testing.assert_allclose(diagnostics.spectral_norms(model), expected, rtol=1e-12)
+
+
+def test_layer_std():
+    arrays = [np.arange(10.0), np.ones((3, 3)), np.array([[-1.0, 1.0]])]
+    np.testing.assert_allclose(diagnostics.layer_std(arrays), [np.std(np.arange(10.0)), 0.0, 1.0])
+    big = np.array([6e4, -6e4], dtype=np.float16)  # squares overflow float16, not float64
+    assert diagnostics.layer_std([big])[0] == pytest.approx(float(big[0]), rel=1e-12)
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid"])
+def test_backward_bound_bounds_the_measured_gradients(activation):
+    model = MLP([4, 16, 16, 16, 3], activation=activation, rng=2)
+    x, y = batch()
+    model.backward(losses.softmax_cross_entropy(model.forward(x), y)[1])
+    bounds = diagnostics.backward_bound(model)
+    measured = [np.linalg.norm(g.astype(np.float64)) for g in model.grad_activations]
+    assert bounds.shape == (model.depth,)
+    assert bounds[-1] == pytest.approx(measured[-1])
+    assert all(b >= m * (1 - 1e-6) for b, m in zip(bounds, measured))
+
+
+def test_backward_bound_is_tight_for_a_linear_orthogonal_net():
+    model = MLP([8, 8, 8, 8], activation="linear", init="orthogonal", rng=3, dtype=np.float64)
+    model.forward(np.ones((5, 8)))
+    model.backward(np.random.default_rng(0).normal(size=(5, 8)))
+    measured = [np.linalg.norm(g) for g in model.grad_activations]
+    # W^T preserves norms exactly in exact arithmetic; the init is orthogonal to float32 precision.
+    np.testing.assert_allclose(diagnostics.backward_bound(model), measured, rtol=1e-6)
+
+
+def test_backward_bound_needs_a_backward_and_a_plain_net():
+    with pytest.raises(RuntimeError, match=r"call forward\(x\) and backward\(dout\) before backward_bound"):
+        diagnostics.backward_bound(MLP([3, 4, 2], rng=0))
+    with pytest.raises(ValueError, match="backward_bound covers plain networks only"):
+        diagnostics.backward_bound(MLP([3, 4, 2], batch_norm=True, rng=0))

@@ -1,0 +1,139 @@
+"""Build the book into book/_build/html, strictly: any warning or failing cell fails the build.
+
+    python -m tools.build_book            # what `make book` runs
+    python -m tools.build_book --offline  # what `make site` runs: the same build with no network
+
+Uses the jupyter-book of the interpreter running this module. Every chapter is executed (see
+``execute`` in _config.yml). Without ``-W`` Jupyter Book 1 exits 0 even when a cell fails (the
+traceback only lands in _build/html/reports), so ``-W -n --keep-going`` is not optional here.
+
+``--offline`` runs the build inside a new network namespace that has nothing but a loopback
+interface (the kernels talk to the build over 127.0.0.1), which proves that the build needs
+nothing from the internet. That takes root, or unprivileged user namespaces; where neither is
+available the build runs normally and says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCE = ROOT / "book"
+CONFIG = ROOT / "_config.yml"
+TOC = ROOT / "_toc.yml"
+BUILD = SOURCE / "_build"  # Jupyter Book writes <path-output>/_build/{html,.doctrees,jupyter_execute}
+SITE = BUILD / "html"
+
+# Bring the loopback interface up inside the new namespace, then run the command given after `_`.
+_LOOPBACK_THEN_EXEC = 'ip link set lo up && exec "$@"'
+
+
+def jupyter_book_command() -> list[str]:
+    """`jupyter-book build` of this interpreter, with paths that do not depend on the working directory.
+
+    The paths are absolute on purpose: JB1 resolves a relative ``--toc`` against the source folder
+    (book/), not the working directory, and writes to ``<folder of _config.yml>/_build`` unless
+    ``--path-output`` says otherwise.
+    """
+    return [
+        sys.executable,
+        "-c",
+        "import sys; from jupyter_book.cli.main import main; sys.exit(main(prog_name='jupyter-book'))",
+        "build",
+        str(SOURCE),
+        "--path-output",
+        str(SOURCE),
+        "--config",
+        str(CONFIG),
+        "--toc",
+        str(TOC),
+        "--all",
+        "-W",
+        "-n",
+        "--keep-going",
+    ]
+
+
+def _works(prefix: list[str]) -> bool:
+    """Can we create a network namespace with this prefix and bring loopback up in it?"""
+    try:
+        probe = subprocess.run(
+            [*prefix, "bash", "-c", _LOOPBACK_THEN_EXEC, "_", "true"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=30,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return probe.returncode == 0
+
+
+def offline_prefix() -> tuple[list[str] | None, str]:
+    """A command prefix that cuts the network off, or None with the reason why it cannot."""
+    missing = [tool for tool in ("unshare", "ip", "bash") if shutil.which(tool) is None]
+    if missing:
+        return None, f"{', '.join(missing)} not found"
+    if os.geteuid() == 0:
+        candidates = [["unshare", "--net"]]
+    else:
+        # An unprivileged user namespace (mapped to root inside) may create a network namespace
+        # where the kernel allows it (some distributions, e.g. Ubuntu 24.04's AppArmor, do not).
+        candidates = [["unshare", "--map-root-user", "--net"]]
+    for prefix in candidates:
+        if _works(prefix):
+            return prefix, "network namespace with loopback only"
+    who = "as root" if os.geteuid() == 0 else "without root (no unprivileged user namespaces here)"
+    return None, f"cannot create a network namespace {who}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tools.build_book", description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--offline",
+        action="store_true",
+        help="build inside a network namespace with no network (falls back, loudly, when impossible)",
+    )
+    args = parser.parse_args(argv)
+
+    for required in (CONFIG, TOC):
+        if not required.is_file():
+            print(f"build_book: {required.relative_to(ROOT)} not found", file=sys.stderr)
+            return 2
+
+    command = jupyter_book_command()
+    if args.offline:
+        prefix, why = offline_prefix()
+        if prefix is None:
+            print(
+                f"build_book: --offline: {why}; building WITH network access instead. "
+                "This build does not prove that the site builds offline.",
+                file=sys.stderr,
+            )
+        else:
+            print(f"build_book: offline build ({why})", flush=True)
+            command = [*prefix, "bash", "-c", _LOOPBACK_THEN_EXEC, "_", *command]
+
+    # Start from nothing, so the site holds exactly what this build made (no stale pages).
+    if BUILD.exists():
+        shutil.rmtree(BUILD)
+
+    start = time.perf_counter()
+    returncode = subprocess.call(command, cwd=ROOT)
+    elapsed = time.perf_counter() - start
+
+    status = "ok" if returncode == 0 else f"FAILED (exit code {returncode})"
+    print(f"build_book: {status}; build wall time {elapsed:.1f} s", flush=True)
+    if returncode == 0 and not (SITE / "index.html").is_file():
+        print(f"build_book: {SITE.relative_to(ROOT)}/index.html was not written", file=sys.stderr)
+        return 1
+    return returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())
