@@ -314,9 +314,8 @@ class Visitor:
             report.math_elements = state["math"]
             report.typeset = state["typeset"]
             report.tex_errors = state["texErrors"]
-            report.raw_tex = [
-                state["text"][max(0, m.start() - 30) : m.end() + 30] for m in RAW_TEX.finditer(state["text"])
-            ]
+            text = " ".join(state["text"].split())
+            report.raw_tex = [text[max(0, m.start() - 40) : m.end() + 40] for m in RAW_TEX.finditer(text)]
             report.scripts = state["scripts"]
             report.inline_scripts = state["inline"]
             report.stylesheets = state["stylesheets"]

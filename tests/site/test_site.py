@@ -7,6 +7,7 @@ Each page is loaded once per session (see conftest.Visitor); the tests read what
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -103,6 +104,57 @@ def test_chapters_have_explorers(visitor):
         if report.explorers < MIN_EXPLORERS_PER_CHAPTER
     ]
     _fail_if(problems, "chapters short of interactive figures")
+
+
+def test_explorers_start_on_the_frame_their_controls_show(site, pages):
+    """In the HTML as built (before any script runs): the image shown is the frame that the controls'
+    initial settings select (row-major, last control fastest), and the controls match the data."""
+    from bs4 import BeautifulSoup
+
+    problems = []
+    for page in pages:
+        soup = BeautifulSoup((site / page).read_text(encoding="utf-8"), "html.parser")
+        for root in soup.select("[data-initlab-explorer]"):
+            where = f"{page}: {root.get('id', '?')}"
+            try:
+                data = json.loads(root.select_one("script.initlab-explorer-data").string)
+                specs, frames, alts = data["controls"], data["frames"], data["alts"]
+            except Exception as err:  # noqa: BLE001 - any malformed data is a finding
+                problems.append(f"{where}: unreadable frame data ({err})")
+                continue
+            index = 0
+            for spec in specs:
+                labels = [str(label) for label in spec["labels"]]
+                control = root.select_one(f'[data-initlab-control="{spec["name"]}"]')
+                if control is None:
+                    problems.append(f"{where}: no element for control {spec['name']!r}")
+                    break
+                if control.name == "select":
+                    options = control.select("option")
+                    if [o.get("value") for o in options] != [str(i) for i in range(len(labels))]:
+                        problems.append(f"{where}: {spec['name']!r} option values are not 0..{len(labels) - 1}")
+                    if [o.get_text() for o in options] != labels:
+                        problems.append(f"{where}: {spec['name']!r} options {[o.get_text() for o in options]} != {labels}")
+                    chosen = control.select_one("option[selected]") or (options[0] if options else None)
+                    value = int(chosen.get("value", 0)) if chosen else 0
+                else:
+                    if (control.get("min"), control.get("max"), control.get("step")) != ("0", str(len(labels) - 1), "1"):
+                        problems.append(f"{where}: {spec['name']!r} range is not 0..{len(labels) - 1} by 1")
+                    value = int(control.get("value", -1))
+                    if not 0 <= value < len(labels):
+                        problems.append(f"{where}: {spec['name']!r} has no valid value attribute")
+                        break
+                    shown = root.select_one(f'output[for="{control.get("id")}"]')
+                    if control.get("aria-valuetext") != labels[value] or (shown and shown.get_text() != labels[value]):
+                        problems.append(f"{where}: {spec['name']!r} does not announce its label {labels[value]!r}")
+                index = index * len(labels) + value
+            else:
+                img = root.select_one("img.initlab-frame")
+                if img is None or index >= len(frames):
+                    problems.append(f"{where}: no image, or frame {index} missing")
+                elif img.get("src") != frames[index] or img.get("alt") != alts[index]:
+                    problems.append(f"{where}: the image in the page is not frame {index}, which its controls select")
+    _fail_if(problems, "explorers whose initial image and controls disagree")
 
 
 def test_every_explorer_responds_to_every_control(visitor, pages):
