@@ -7,13 +7,16 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
 SITE   := book/_build/html
 
-.PHONY: book test unit notebooks site browser bench chromium clean
+.PHONY: venv book test unit notebooks site browser bench chromium clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	rm -f $(VENV)/.installed-*
 	touch $@
+
+## Only create/update .venv from requirements.txt (CI uses it before installing a browser into the venv).
+venv: $(STAMP)
 
 ## Build the whole book, executing every chapter, into book/_build/html.
 book: $(STAMP)

@@ -5,13 +5,14 @@ An interactive figure class draws its artists once in ``__init__``, moves them i
 ``initlab.interactive.explore`` adds the controls.
 """
 
+import matplotlib as mpl
 import numpy as np
 
 from . import diagnostics, init
 from .mlp import MLP
 from .plots import by_layer, format_ratio, new_figure, training_curves
 
-__all__ = ["GradientNormFigure", "UpdateRatioFigure", "remedies_figure", "training_figure"]
+__all__ = ["GradientNormFigure", "UpdateRatioFigure", "gradient_histograms_figure", "remedies_figure", "training_figure"]
 
 
 class GradientNormFigure:
@@ -57,7 +58,10 @@ class GradientNormFigure:
         self.line.set_data(layers[ok], g[ok])
         bad = layers[~np.isfinite(g)]
         self.overflow.set_data(bad, np.ones(bad.size))
-        self.flat.set_data([1, len(g)], [g[-1], g[-1]] if np.isfinite(g[-1]) else [np.nan, np.nan])
+        if np.isfinite(g[-1]):
+            self.flat.set_data([1, len(g)], [g[-1], g[-1]])
+        else:
+            self.flat.set_data([], [])  # hidden, with no inf/NaN handed to matplotlib
         self.ax.set_title(f"{activation}, {depth} hidden layers, weights N(0, {scale:g}²/fan_in)")
         self.text.set_text(self._summary(g))
 
@@ -115,7 +119,7 @@ class UpdateRatioFigure:
             marker.set_data([s], [h.loss[s]])
             r = self.ratios_at(h, step)
             line.set_data(np.arange(1, len(r) + 1), r)
-        self.ax_ratio.set_title(f"update ratio per layer around step {step}")
+        self.ax_ratio.set_title(f"step {step}: update ratio per layer")
 
     def describe(self, step):
         parts = []
@@ -124,6 +128,27 @@ class UpdateRatioFigure:
             parts.append(f"{label}: loss {h.loss[min(step, h.steps - 1)]:.3f}, update ratio from "
                          f"{format_ratio(r[0])} (layer 1) to {format_ratio(r[-1])} (layer {len(r)})")
         return f"At step {step}: " + "; ".join(parts) + "."
+
+
+def gradient_histograms_figure(model, bins=80):
+    """Distribution of ``log10 |∂ℓ/∂h_k|`` over units and examples, one curve per layer, after ``backward``.
+
+    On a log axis a gradient that shrinks by a constant factor per layer shows up as the same
+    histogram shifted left by a constant step.
+    """
+    fig, ax = new_figure()
+    grads = model.grad_activations[:-1]  # the hidden layers; the last entry is the output's
+    colours = mpl.colormaps["viridis"](np.linspace(0, 0.9, len(grads)))
+    with np.errstate(divide="ignore"):
+        logs = [np.log10(np.abs(g.astype(np.float64))).ravel() for g in grads]
+    logs = [v[np.isfinite(v)] for v in logs]
+    edges = np.linspace(min(v.min() for v in logs), max(v.max() for v in logs), bins + 1)
+    for k, (v, colour) in enumerate(zip(logs, colours), start=1):
+        ax.hist(v, bins=edges, histtype="step", density=True, color=colour, label=f"h{k}")
+    ax.set_xlabel(r"$\log_{10} |\partial \ell / \partial h_{k,i}|$ (units and examples)")
+    ax.set_ylabel("density")
+    ax.legend(fontsize="small", ncols=2, title="layer")
+    return fig
 
 
 def remedies_figure(curves):
@@ -141,6 +166,7 @@ def training_figure(histories):
     fig, (ax_loss, ax_move) = new_figure(ncols=2)
     training_curves(ax_loss, histories)
     for label, h in histories.items():
-        by_layer(ax_move, h.distance_from_init[-1], label)
+        # A run that failed at step 0 recorded no distances: an empty curve keeps its colour and label.
+        by_layer(ax_move, h.distance_from_init[-1] if h.steps else [], label)
     ax_move.set_ylabel(r"$\|W_k - W_k^{(0)}\| / \|W_k^{(0)}\|$ at the end")
     return fig

@@ -233,7 +233,9 @@ class Explorer:
                             f'data-initlab-control="{name}">{options}</select></div>')
         data = {"controls": [{"name": n, "labels": c.labels} for n, c in self.controls.items()],
                 "frames": frames, "alts": alts}
-        payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
+        # "<" only occurs inside JSON strings, where \u003c means the same: with no "<" at all the
+        # payload holds neither "</script" nor "<!--" (which would let "<script" swallow the end tag).
+        payload = json.dumps(data, separators=(",", ":")).replace("<", "\\u003c")
         return (f'<div class="initlab-explorer" id="initlab-{self.key}" data-initlab-explorer>'
                 f'<div class="initlab-controls">{"".join(rows)}</div>'
                 f'<img class="initlab-frame" src="{frames[current]}" alt="{esc(alts[current])}" '

@@ -3,8 +3,9 @@
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
-__all__ = ["new_figure", "by_layer", "training_curves", "layer_histograms", "format_ratio"]
+__all__ = ["new_figure", "by_layer", "training_curves", "format_ratio"]
 
 
 def new_figure(ncols=1, nrows=1, **kwargs):
@@ -31,6 +32,7 @@ def by_layer(ax, values, label=None, *, first_layer=1, **style):
                 transform=ax.get_xaxis_transform(), label=f"{label}: inf/NaN at layer {bad[0]}" if label else None)
     ax.set_yscale("log")
     ax.set_xlabel("layer")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     return bad
 
 
@@ -46,16 +48,6 @@ def training_curves(ax, histories, *, step_every=1):
     ax.set_xlabel("step")
     ax.set_ylabel("training loss")
     ax.legend()
-
-
-def layer_histograms(axes, arrays, *, bins=60, value_range=None, label=None, **style):
-    """One histogram per array (e.g. ``model.activations``) on ``axes``, one axis per layer."""
-    for k, (ax, a) in enumerate(zip(axes, arrays), start=1):
-        a = np.asarray(a, dtype=np.float64).ravel()
-        a = a[np.isfinite(a)]
-        ax.hist(a, bins=bins, range=value_range, histtype="step", density=True, label=label, **style)
-        ax.set_title(f"layer {k}", fontsize="small")
-        ax.set_yticks([])
 
 
 def format_ratio(x):

@@ -7,9 +7,13 @@ what happened when each control of each kernel-free explorer was moved.
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import http.server
 import json
 import math
 import re
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -47,21 +51,21 @@ RAW_TEX = re.compile(r"\$\$|\\\(|\\\)|\\\[|\\\]|\\begin\{|\$[^$\n]*\\[A-Za-z]+[^
 # --------------------------------------------------------------------------------------------- site
 
 
-def site_pages(site: Path) -> list[str]:
+def pages(site: Path) -> list[str]:
     """Every HTML page of the built site (paths relative to it), found on disk, not listed by hand.
 
     Sphinx's own folders (_static, _sources, _images, ...) are not pages; neither is a page that
     only redirects (JB1 writes index.html as a redirect to the root page).
     """
-    pages = []
+    found = []
     for path in sorted(site.rglob("*.html")):
         rel = path.relative_to(site)
         if any(part.startswith("_") for part in rel.parts[:-1]):
             continue
         if redirect_target(path) is not None:
             continue
-        pages.append(rel.as_posix())
-    return pages
+        found.append(rel.as_posix())
+    return found
 
 
 def redirect_target(path: Path) -> str | None:
@@ -98,7 +102,46 @@ def chapter_pages() -> list[str]:
     return [f"{name}.html" for name in toc_files() if (BOOK / f"{name}.ipynb").is_file()]
 
 
-# ------------------------------------------------------------------------------------------- pages
+# ---------------------------------------------------------------------------- server and browser
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - the stdlib's signature
+        pass
+
+
+@contextlib.contextmanager
+def serve(site: Path):
+    """Serve `site` over http from 127.0.0.1 on a free port; yields the base URL (no trailing slash)."""
+    httpd = http.server.ThreadingHTTPServer((LOCAL_HOST, 0), functools.partial(_QuietHandler, directory=str(site)))
+    thread = threading.Thread(target=httpd.serve_forever, name="site-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://{LOCAL_HOST}:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@contextlib.contextmanager
+def browser():
+    """One headless Chromium driven by Playwright: Debian's `chromium` through `executable_path`, or
+    Playwright's own build where there is none (tools.find_chromium decides). Raises
+    tools.find_chromium.NotFound, or Playwright's Error if it cannot start."""
+    from playwright.sync_api import sync_playwright
+
+    from tools.find_chromium import find
+
+    chromium = find()  # before sync_playwright(): find() may start a Playwright of its own
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=chromium.executable_path, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+# ------------------------------------------------------------------------- what a page visit records
 
 
 def _host(url: str) -> str | None:
@@ -137,6 +180,7 @@ class PageReport:
     explorers: int = 0
     explorer_problems: list[str] = field(default_factory=list)
     explorer_moves: int = 0  # control changes that were checked
+    label_contrast: list[dict] = field(default_factory=list)  # explorers' labels, light theme
 
     @property
     def external_requests(self) -> list[str]:
@@ -188,15 +232,14 @@ async (img) => {
 """
 
 
-def exercise_explorers(page, report: PageReport, limit: int | None = None) -> None:
+def exercise_explorers(page, report: PageReport) -> None:
     """Move every control of every explorer on the page; record anything that does not respond."""
     roots = page.locator("[data-initlab-explorer]")
     report.explorers = roots.count()
     problems = report.explorer_problems
-    for i in range(report.explorers if limit is None else min(limit, report.explorers)):
+    for i in range(report.explorers):
         root = roots.nth(i)
-        name = root.get_attribute("id") or f"explorer #{i + 1}"
-        where = f"{name}"
+        where = root.get_attribute("id") or f"explorer #{i + 1}"
         error = root.get_attribute("data-initlab-error")
         if error:
             problems.append(f"{where}: initlab-frames.js refused it: {error}")
@@ -284,11 +327,49 @@ def exercise_explorers(page, report: PageReport, limit: int | None = None) -> No
                     )
 
 
+# WCAG contrast of each explorer's label text against the background it is actually drawn on.
+_LABEL_CONTRAST = """
+() => {
+  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const luminance = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const background = (el) => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgb(getComputedStyle(e).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  return [...document.querySelectorAll('[data-initlab-explorer] label, [data-initlab-explorer] output')].map((el) => {
+    const a = luminance(rgb(getComputedStyle(el).color).slice(0, 3)), b = luminance(background(el));
+    return {text: el.textContent.trim(), ratio: (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05)};
+  });
+}
+"""
+
+
+def label_contrast(browser, url: str, scheme: str) -> list[dict]:
+    """Contrast ratios of the explorers' labels on `url` with the theme in `scheme` ("light"/"dark")."""
+    context = browser.new_context(color_scheme=scheme)
+    try:
+        page = context.new_page()
+        page.route(EXTERNAL_URL, lambda route: route.abort())
+        page.goto(url, wait_until="load")
+        theme = page.evaluate("document.documentElement.dataset.theme")
+        if theme != scheme:
+            raise AssertionError(f"{url}: asked for the {scheme} theme, the page shows {theme!r}")
+        return page.evaluate(_LABEL_CONTRAST)
+    finally:
+        context.close()
+
+
 class Visitor:
     """Loads pages (each at most once per session) and returns their PageReport."""
 
     def __init__(self, browser, base_url: str):
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme="light")
         self.context.set_default_timeout(20_000)
         self.base_url = base_url
         self._reports: dict[str, PageReport] = {}
@@ -308,7 +389,7 @@ class Visitor:
         # to Python: the pattern is matched inside the browser driver.
         page.route(EXTERNAL_URL, lambda route: route.abort())
         try:
-            page.goto(self.base_url + page_path, wait_until="load")
+            page.goto(f"{self.base_url}/{page_path}", wait_until="load")
             state = page.evaluate(_MATH_STATE)
             report.mathjax_version = state["version"]
             report.math_elements = state["math"]
@@ -319,6 +400,7 @@ class Visitor:
             report.scripts = state["scripts"]
             report.inline_scripts = state["inline"]
             report.stylesheets = state["stylesheets"]
+            report.label_contrast = page.evaluate(_LABEL_CONTRAST)
             exercise_explorers(page, report)
         finally:
             page.close()

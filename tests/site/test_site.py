@@ -2,14 +2,13 @@
 not a single request to another host.
 
 Needs a built site (`make book`) and a Chromium (`make chromium`); `make browser` does both checks.
-Each page is loaded once per session (see conftest.Visitor); the tests read what was recorded.
+Each page is loaded once per session (see sitecheck.Visitor); the tests read what was recorded.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -19,6 +18,7 @@ from sitecheck import (
     PageReport,
     chapter_pages,
     exercise_explorers,
+    label_contrast,
     redirect_target,
     toc_files,
     watch,
@@ -165,6 +165,23 @@ def test_every_explorer_responds_to_every_control(visitor, pages):
     moves = sum(report.explorer_moves for report in reports)
     if explorers:
         assert moves >= explorers, f"{explorers} explorers but only {moves} control moves were checked"
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_explorer_labels_are_readable(browser, server, visitor, scheme):
+    """The controls' labels keep WCAG AA contrast (4.5:1) in the theme's light and dark modes."""
+    chapters = chapter_pages()
+    assert chapters, "_toc.yml lists no chapter notebook"
+    problems = []
+    for page in chapters:
+        if scheme == "light":  # the pages were visited in light mode already
+            measured = visitor.visit(page).label_contrast
+        else:
+            measured = label_contrast(browser, f"{server}/{page}", scheme)
+        for item in measured:
+            if item["ratio"] < 4.5:
+                problems.append(f"{page}: {item['text']!r} has contrast {item['ratio']:.1f}:1")
+    _fail_if(problems, f"explorer labels hard to read in {scheme} mode")
 
 
 def test_explorer_works_from_file_url(browser, site):
