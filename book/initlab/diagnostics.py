@@ -4,19 +4,31 @@ import numpy as np
 
 from . import losses as _losses
 
-__all__ = ["gradient_norms", "spectral_norms", "backward_bound", "layer_std"]
+__all__ = ["backprop_norms", "gradient_norms", "spectral_norms", "backward_bound", "layer_std"]
 
 
-def gradient_norms(model, x, y, loss="cross_entropy"):
-    """One forward and backward pass, no update; return ``‖∂ℓ/∂W_k‖`` for every layer k (float64).
+def _norm(a):
+    return float(np.sqrt(np.sum(np.square(a, dtype=np.float64))))
 
-    Values that overflowed come back as inf or NaN: the caller must check with ``np.isfinite``
-    before plotting (``initlab.plots`` does).
+
+def backprop_norms(model, x, y, loss="cross_entropy"):
+    """One forward and backward pass, no update; return two arrays over layers k = 1..L (float64):
+    ``‖∂ℓ/∂h_k‖``, the back-propagated signal (``h_L`` is the output), and ``‖∂ℓ/∂W_k‖``, what the
+    update of layer k uses. The second also carries the forward signal, since ``∂ℓ/∂W_k = h_{k-1}ᵀ δ_k``.
+
+    Values that overflowed come back as inf or NaN: check with ``np.isfinite`` before plotting
+    (``initlab.plots`` does).
     """
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         _, dout = _losses.get(loss)(model.forward(x), y)
         grads = model.backward(dout)
-        return np.array([np.sqrt(np.sum(np.square(dw, dtype=np.float64))) for dw, _ in grads])
+        return (np.array([_norm(g) for g in model.grad_activations]),
+                np.array([_norm(dw) for dw, _ in grads]))
+
+
+def gradient_norms(model, x, y, loss="cross_entropy"):
+    """``‖∂ℓ/∂W_k‖`` for every layer k after one forward and backward pass (see :func:`backprop_norms`)."""
+    return backprop_norms(model, x, y, loss)[1]
 
 
 def spectral_norms(model):

@@ -16,11 +16,12 @@ __all__ = ["GradientNormFigure", "UpdateRatioFigure", "gradient_histograms_figur
 
 
 class GradientNormFigure:
-    """Chapter 1: ``‖∂ℓ/∂W_k‖`` for every layer of a freshly initialised network.
+    """Chapter 1: the gradient at every layer of a freshly initialised network.
 
     ``update(depth, activation, scale)`` builds ``MLP([n_in] + [width] * depth + [n_out])`` with
-    weights ``N(0, scale² / fan_in)`` (seeded, so a setting always gives the same curve) and does
-    one forward and backward pass on the batch ``(x, y)``. Results are cached per setting.
+    weights ``N(0, scale² / fan_in)`` (seeded, so a setting always gives the same curves), does one
+    forward and backward pass on the batch ``(x, y)``, and draws ``‖∂ℓ/∂h_k‖`` (the back-propagated
+    signal, solid) and ``‖∂ℓ/∂W_k‖`` (what the update of layer k uses, dashed). Results are cached.
     """
 
     def __init__(self, x, y, width=64, max_depth=30, ylim=(1e-32, 1e16), rng=0):
@@ -29,53 +30,51 @@ class GradientNormFigure:
         self._cache = {}
         self.figure, ax = new_figure()
         self.ax = ax
-        (self.line,) = ax.plot([], [], marker="o", markersize=3)
-        # A flat line at the last layer's value: where the curve would lie if nothing vanished.
-        (self.flat,) = ax.plot([], [], "--", color="0.5", linewidth=1)
+        (self.line,) = ax.plot([], [], marker="o", markersize=3, label=r"$\|\partial\ell/\partial h_k\|$")
+        (self.weights_line,) = ax.plot([], [], "--", marker="s", markersize=2, linewidth=1, alpha=0.8,
+                                       label=r"$\|\partial\ell/\partial W_k\|$")
         (self.overflow,) = ax.plot([], [], "x", color="red", markersize=9, clip_on=False,
                                    transform=ax.get_xaxis_transform())
         self.text = ax.text(0.02, 0.04, "", transform=ax.transAxes, fontsize="small")
-        self.animated = [self.flat, self.line, self.overflow, self.text, ax.title]
+        self.animated = [self.line, self.weights_line, self.overflow, self.text, ax.title]
         ax.set_yscale("log")
         ax.set_ylim(*ylim)
         ax.set_xlim(0.5, max_depth + 1.5)
         ax.set_xlabel("layer k (1 = next to the input)")
-        ax.set_ylabel(r"$\|\partial \ell / \partial W_k\|$")
+        ax.set_ylabel("gradient norm")
+        ax.legend(loc="upper left", fontsize="small")
 
     def measure(self, depth, activation, scale):
-        """The gradient norm of every layer (``depth`` hidden layers plus the output layer)."""
+        """``(‖∂ℓ/∂h_k‖, ‖∂ℓ/∂W_k‖)`` for the ``depth`` hidden layers and the output layer."""
         key = (depth, activation, scale)
         if key not in self._cache:
             sizes = [self.x.shape[1]] + [self.width] * depth + [self.n_classes]
             model = MLP(sizes, activation=activation, init=init.scaled_normal(scale), rng=self.rng)
-            self._cache[key] = diagnostics.gradient_norms(model, self.x, self.y)
+            self._cache[key] = diagnostics.backprop_norms(model, self.x, self.y)
         return self._cache[key]
 
     def update(self, depth, activation, scale):
-        g = self.measure(depth, activation, scale)
-        layers = np.arange(1, len(g) + 1)
-        ok = np.isfinite(g) & (g > 0)
-        self.line.set_data(layers[ok], g[ok])
-        bad = layers[~np.isfinite(g)]
+        signal, weights = self.measure(depth, activation, scale)
+        layers = np.arange(1, len(signal) + 1)
+        for line, values in ((self.line, signal), (self.weights_line, weights)):
+            ok = np.isfinite(values) & (values > 0)
+            line.set_data(layers[ok], values[ok])
+        bad = layers[~(np.isfinite(signal) & np.isfinite(weights))]
         self.overflow.set_data(bad, np.ones(bad.size))
-        if np.isfinite(g[-1]):
-            self.flat.set_data([1, len(g)], [g[-1], g[-1]])
-        else:
-            self.flat.set_data([], [])  # hidden, with no inf/NaN handed to matplotlib
         self.ax.set_title(f"{activation}, {depth} hidden layers, weights N(0, {scale:g}²/fan_in)")
-        self.text.set_text(self._summary(g))
+        self.text.set_text(self._summary(signal))
 
     @staticmethod
     def _summary(g):
         if not np.all(np.isfinite(g)):
             return f"overflow: inf/NaN from layer {int(np.argmax(~np.isfinite(g))) + 1}"
-        return (f"layer 1: {format_ratio(g[0])}, last layer: {format_ratio(g[-1])}, "
-                f"layer 1 / last: {format_ratio(g[0] / g[-1])}")
+        return (f"‖∂ℓ/∂h‖ at layer 1: {format_ratio(g[0])}, at the output: {format_ratio(g[-1])}, "
+                f"ratio {format_ratio(g[0] / g[-1])}")
 
     def describe(self, depth, activation, scale):
-        g = self.measure(depth, activation, scale)
-        return (f"Gradient norm per layer, log scale, for a {activation} network with {depth} hidden layers "
-                f"and weights N(0, {scale:g}²/fan_in). {self._summary(g)}.")
+        signal, _ = self.measure(depth, activation, scale)
+        return (f"Gradient norms per layer, log scale, for a {activation} network with {depth} hidden layers "
+                f"and weights N(0, {scale:g}²/fan_in). {self._summary(signal)}.")
 
 
 class UpdateRatioFigure:

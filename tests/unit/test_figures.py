@@ -77,27 +77,36 @@ def test_gradient_norm_figure_is_a_plain_figure_outside_pyplot(spirals):
 
 @pytest.mark.parametrize("depth, activation, scale", [SANE, (10, "relu", 1.0), (6, "sigmoid", 2.0)])
 def test_measure_gives_one_finite_norm_per_layer_for_a_sane_setting(grad_fig, depth, activation, scale):
-    g = grad_fig.measure(depth, activation, scale)
-    assert g.shape == (depth + 1,)
-    assert np.all(np.isfinite(g)) and np.all(g > 0)
+    for g in grad_fig.measure(depth, activation, scale):  # the signal dl/dh_k, then dl/dW_k
+        assert g.shape == (depth + 1,)
+        assert np.all(np.isfinite(g)) and np.all(g > 0)
+
+
+def test_measure_matches_a_direct_backward_pass(spirals, grad_fig):
+    x, y = spirals
+    model = MLP([2] + [8] * 4 + [2], activation="tanh", init=init.scaled_normal(1.0), rng=0)
+    signal, weights = diagnostics.backprop_norms(model, x, y)
+    np.testing.assert_allclose(signal, [np.linalg.norm(g) for g in model.grad_activations], rtol=1e-6)
+    np.testing.assert_array_equal(grad_fig.measure(*SANE)[0], signal)
+    np.testing.assert_array_equal(grad_fig.measure(*SANE)[1], weights)
 
 
 def test_measure_is_cached(spirals, monkeypatch):
     calls = []
-    real = diagnostics.gradient_norms
+    real = diagnostics.backprop_norms
 
     def counting(*args, **kwargs):
         calls.append(args)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(diagnostics, "gradient_norms", counting)
+    monkeypatch.setattr(diagnostics, "backprop_norms", counting)
     f = figures.GradientNormFigure(*spirals, width=8)
     first = f.measure(*SANE)
     f.update(*SANE)
     f.describe(*SANE)
     again = f.measure(*SANE)
     assert len(calls) == 1
-    np.testing.assert_array_equal(first, again)
+    np.testing.assert_array_equal(first[0], again[0])
     f.measure(5, "tanh", 1.0)
     assert len(calls) == 2
 
@@ -105,20 +114,22 @@ def test_measure_is_cached(spirals, monkeypatch):
 def test_measure_is_deterministic_across_figures(spirals, grad_fig):
     fresh = figures.GradientNormFigure(*spirals, width=8, max_depth=30)
     for setting in (SANE, (10, "relu", 1.5)):
-        np.testing.assert_array_equal(fresh.measure(*setting), grad_fig.measure(*setting))
+        for a, b in zip(fresh.measure(*setting), grad_fig.measure(*setting)):
+            np.testing.assert_array_equal(a, b)
 
 
 def test_update_draws_the_measured_curve(grad_fig):
-    g = grad_fig.measure(*SANE)
+    signal, weights = grad_fig.measure(*SANE)
     grad_fig.update(*SANE)
     np.testing.assert_array_equal(grad_fig.line.get_xdata(), np.arange(1, SANE[0] + 2))
-    np.testing.assert_allclose(grad_fig.line.get_ydata(), g)
+    np.testing.assert_allclose(grad_fig.line.get_ydata(), signal)
+    np.testing.assert_allclose(grad_fig.weights_line.get_ydata(), weights)
     assert len(grad_fig.overflow.get_xdata()) == 0
     assert "overflow" not in grad_fig.describe(*SANE)
 
 
 def test_an_exploding_setting_is_marked_as_overflow_not_plotted(grad_fig):
-    g = grad_fig.measure(*EXPLODING)
+    g, _ = grad_fig.measure(*EXPLODING)
     assert g.shape == (EXPLODING[0] + 1,)
     assert not np.all(np.isfinite(g))
     grad_fig.update(*EXPLODING)
@@ -138,7 +149,7 @@ class PartlyOverflowing(figures.GradientNormFigure):
     G = np.array([1e-3, np.inf, 2e-3, np.nan, 5e-3])
 
     def measure(self, depth, activation, scale):
-        return self.G
+        return self.G, self.G
 
 
 def test_update_plots_only_the_finite_layers_and_crosses_the_others(spirals):
