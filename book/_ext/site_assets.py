@@ -1,6 +1,6 @@
 """Keep each page's <head> to scripts that run cleanly and stay on the site.
 
-Two fixes, both at the last moment before a page is written:
+Three fixes. The first two at the last moment before a page is written:
 
 * Sphinx 7.4 writes an inline script twice when an extension adds it after the builder started
   (the builder keeps it with ``filename=None``, the registry copy comes back with ``filename=''``
@@ -9,8 +9,18 @@ Two fixes, both at the last moment before a page is written:
   been declared`` on every page. Here duplicates are dropped.
 * With ``launch_buttons.thebe: false`` nothing can start thebe, yet sphinx-thebe still adds its
   script, its stylesheet and that config (which names a CDN URL). They are dropped too.
+
+The third once the build has finished: the theme (pydata-sphinx-theme) puts its Font Awesome
+SVG script, ``fontawesome.js`` (1.5 MB), in every page's head "so that users can add custom icons".
+The book adds none, and the theme's stylesheet already draws every icon it uses from the Font
+Awesome web fonts (220 KB, loaded only when used), so the script tag is removed from the pages.
+It is the largest file a page would load.
 """
 
+import re
+from pathlib import Path
+
+FONTAWESOME_SCRIPT = re.compile(r'\s*<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*"></script>')
 THEBE_SCRIPT = "sphinx-thebe.js"
 THEBE_STYLESHEET = "sphinx-thebe.css"
 THEBE_INLINE_MARKER = "THEBE_JS_URL"
@@ -53,6 +63,17 @@ def tidy_assets(app, pagename, templatename, context, doctree):
         assets[:] = kept  # in place: the theme's templates read these very lists
 
 
+def drop_fontawesome_script(app, exception):
+    if exception is not None or app.builder.format != "html":
+        return
+    for page in Path(app.outdir).rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        kept = FONTAWESOME_SCRIPT.sub("", text)
+        if kept != text:
+            page.write_text(kept, encoding="utf-8")
+
+
 def setup(app):
     app.connect("html-page-context", tidy_assets, priority=900)
+    app.connect("build-finished", drop_fontawesome_script)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

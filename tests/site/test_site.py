@@ -184,6 +184,26 @@ def test_explorer_labels_are_readable(browser, server, visitor, scheme):
     _fail_if(problems, f"explorer labels hard to read in {scheme} mode")
 
 
+def test_theme_icons_come_from_the_web_font_not_the_svg_script(browser, server, visitor, pages):
+    """book/_ext/site_assets.py drops the theme's 1.5 MB fontawesome.js; its icons must still show."""
+    loaded = [f"{r.page}: {url}" for r in _reports(visitor, pages) for url in r.scripts if "fontawesome" in url]
+    _fail_if(loaded, "pages still loading the Font Awesome SVG script")
+    page = browser.new_page()
+    try:
+        page.goto(f"{server}/{pages[0]}", wait_until="load")
+        faces = page.evaluate("""async () => (await document.fonts.load('900 1em "Font Awesome 6 Free"')).length""")
+        # Icons whose box is shown (menus that are closed hide theirs); a missing glyph has no width.
+        widths = page.eval_on_selector_all(
+            "[class*='fa-']",
+            "els => els.filter(e => e.checkVisibility() && getComputedStyle(e, '::before').content !== 'none')"
+            "          .map(e => e.getBoundingClientRect().width)")
+    finally:
+        page.close()
+    assert faces > 0, "the Font Awesome web font did not load"
+    assert len(widths) >= 3, f"expected the theme's header icons to be shown, found {len(widths)}"
+    assert all(w > 0 for w in widths), f"theme icons drawn with no width (glyph missing): {widths}"
+
+
 def test_explorer_works_from_file_url(browser, site):
     """The site works opened straight from disk (a USB stick in a lecture room): file://, no server."""
     chapters = [page for page in chapter_pages() if (site / page).is_file()]
