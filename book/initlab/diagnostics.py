@@ -4,7 +4,7 @@ import numpy as np
 
 from . import losses as _losses
 
-__all__ = ["backprop_norms", "gradient_norms", "spectral_norms", "backward_bound", "layer_std"]
+__all__ = ["backprop_norms", "gradient_norms", "backward_factors", "spectral_norms", "backward_bound", "layer_std"]
 
 
 def _norm(a):
@@ -29,6 +29,34 @@ def backprop_norms(model, x, y, loss="cross_entropy"):
 def gradient_norms(model, x, y, loss="cross_entropy"):
     """``‖∂ℓ/∂W_k‖`` for every layer k after one forward and backward pass (see :func:`backprop_norms`)."""
     return backprop_norms(model, x, y, loss)[1]
+
+
+def backward_factors(model):
+    r"""How much each hidden layer scales the back-propagated gradient: ``(predicted, measured)``.
+
+    For the layers ``k = 2 .. L-1`` (input and output both hidden), from the last ``backward``:
+    measured is :math:`\lVert\partial\ell/\partial h_{k-1}\rVert / \lVert\partial\ell/\partial h_k\rVert`;
+    predicted is :math:`\sigma_w\sqrt{\overline{f'(z_k)^2}}`, with
+    :math:`\sigma_w^2 = n_{k-1}\,\overline{W_k^2}` read off the weights (``scale²`` for
+    ``init.scaled_normal(scale)``) and the mean of :math:`f'(z_k)^2` over units and examples.
+    Derived in chapter 1: for independent zero-mean weights,
+    :math:`\mathbb E\lVert W_k^\top\delta\rVert^2 = \sigma_w^2\lVert\delta\rVert^2`.
+    Plain feed-forward networks only (no batch norm, no skips).
+    """
+    if model.norms or any(model.skips):
+        raise ValueError("backward_factors covers plain networks only: build the MLP without batch_norm/residual")
+    if not model.grad_activations:
+        raise RuntimeError("call forward(x) and backward(dout) before backward_factors(model)")
+    signal = [_norm(g) for g in model.grad_activations]
+    hidden = range(1, model.depth - 1)
+    measured = np.array([signal[k - 1] / signal[k] for k in hidden])
+    predicted = []
+    for k in hidden:
+        w = model.weights[k].astype(np.float64)
+        sigma_w2 = w.shape[0] * np.mean(np.square(w))
+        slope2 = np.mean(np.square(model.activation.derivative(model.pre_activations[k]), dtype=np.float64))
+        predicted.append(np.sqrt(sigma_w2 * slope2))
+    return np.array(predicted), measured
 
 
 def spectral_norms(model):

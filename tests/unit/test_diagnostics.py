@@ -90,3 +90,35 @@ def test_backward_bound_needs_a_backward_and_a_plain_net():
         diagnostics.backward_bound(MLP([3, 4, 2], rng=0))
     with pytest.raises(ValueError, match="backward_bound covers plain networks only"):
         diagnostics.backward_bound(MLP([3, 4, 2], batch_norm=True, rng=0))
+
+
+# --- backward_factors ------------------------------------------------------------------------------
+
+def test_backward_factors_are_exact_for_a_linear_orthogonal_network():
+    # Orthogonal square weights and the identity activation preserve every gradient norm exactly,
+    # and n * mean(W^2) = 1, so prediction and measurement are both 1 (to the float32 precision
+    # in which initializers return the weights).
+    rng = np.random.default_rng(0)
+    model = MLP([16, 16, 16, 16, 4], activation="linear", init="orthogonal", rng=0, dtype=np.float64)
+    diagnostics.backprop_norms(model, rng.standard_normal((8, 16)), rng.integers(0, 4, 8))
+    predicted, measured = diagnostics.backward_factors(model)
+    assert predicted.shape == measured.shape == (2,)
+    np.testing.assert_allclose(predicted, 1.0, rtol=1e-6)
+    np.testing.assert_allclose(measured, 1.0, rtol=1e-6)
+
+
+@pytest.mark.parametrize("activation, scale", [("tanh", 1.0), ("sigmoid", 1.0), ("relu", 2 ** 0.5)])
+def test_backward_factors_predict_a_wide_random_network(activation, scale):
+    rng = np.random.default_rng(1)
+    model = MLP([64] + [256] * 6 + [10], activation=activation, init=init.scaled_normal(scale), rng=0)
+    diagnostics.backprop_norms(model, rng.standard_normal((256, 64)), rng.integers(0, 10, 256))
+    predicted, measured = diagnostics.backward_factors(model)
+    assert predicted.shape == (5,)
+    np.testing.assert_allclose(measured, predicted, rtol=0.1)
+
+
+def test_backward_factors_need_a_backward_pass_and_a_plain_network():
+    with pytest.raises(RuntimeError, match="backward"):
+        diagnostics.backward_factors(MLP([4, 4, 4, 2], rng=0))
+    with pytest.raises(ValueError, match="plain networks"):
+        diagnostics.backward_factors(MLP([4, 4, 4, 2], rng=0, batch_norm=True))
