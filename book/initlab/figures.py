@@ -85,6 +85,10 @@ class UpdateRatioFigure:
     """
 
     def __init__(self, histories, window=10):
+        empty = [label for label, h in histories.items() if h.steps == 0]
+        if not histories or empty:
+            raise ValueError("histories must map labels to runs with at least one recorded step; "
+                             + (f"{empty} recorded none" if empty else "got none"))
         self.histories, self.window = histories, window
         self.figure, (ax_loss, ax_ratio) = new_figure(ncols=2)
         self.markers, self.ratio_lines = [], []

@@ -278,3 +278,10 @@ def test_training_figure_marks_a_diverged_run_with_a_red_cross(histories, which,
         for line in ax.get_lines():
             assert all_finite(line), line
     fig.canvas.draw()
+
+
+def test_update_ratio_figure_refuses_a_run_with_no_recorded_step(histories, failed_at_once):
+    with pytest.raises(ValueError, match="recorded none"):
+        figures.UpdateRatioFigure({**histories, "failed at once": failed_at_once})
+    with pytest.raises(ValueError, match="got none"):
+        figures.UpdateRatioFigure({})
