@@ -33,8 +33,8 @@ from PIL import Image
 __all__ = ["Slider", "Dropdown", "Explorer", "explore", "explorers", "static_mode", "ENV_VAR"]
 
 ENV_VAR = "INITLAB_STATIC"
-LIVE_DPI = 80
-FRAME_DPI = 80
+LIVE_DPI = 90
+FRAME_DPI = 100
 FRAME_COLOURS = 96
 
 

@@ -15,6 +15,7 @@ import pytest
 from matplotlib.figure import Figure
 from PIL import Image
 
+from initlab import interactive
 from initlab.interactive import ENV_VAR, Dropdown, Slider, explore
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -226,7 +227,7 @@ def test_live_bundle_has_the_widget_a_png_fallback_and_the_summary(live):
     view = bundle["application/vnd.jupyter.widget-view+json"]
     assert view["model_id"]
     png = base64.b64decode(bundle["image/png"], validate=True)
-    assert png_size(png) == (160, 120)  # figsize (2, 1.5) at 80 dpi
+    assert png_size(png) == (round(2.0 * interactive.LIVE_DPI), round(1.5 * interactive.LIVE_DPI))  # figsize (2, 1.5)
     assert bundle["text/plain"] == e.summary()
     assert "text/html" not in bundle
 
@@ -362,7 +363,7 @@ def test_render_gives_the_same_image_size_with_and_without_animated_artists():
     full, blitted = ramp_explorer(Ramp()), ramp_explorer(Ramp(animated=True))
     for params in ({"a": 2.0, "kind": "sq"}, {"a": 1.0, "kind": "lin"}):
         a, b = full.render(params), blitted.render(params)
-        assert png_size(a) == png_size(b) == (160, 120)
+        assert png_size(a) == png_size(b) == (round(2.0 * interactive.LIVE_DPI), round(1.5 * interactive.LIVE_DPI))
         # Same picture, up to the order in which the line and the axes' spines are drawn.
         pixels_a = np.asarray(Image.open(io.BytesIO(a)).convert("RGB"), dtype=int)
         pixels_b = np.asarray(Image.open(io.BytesIO(b)).convert("RGB"), dtype=int)
