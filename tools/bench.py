@@ -100,9 +100,10 @@ def page_weights():
     with serve(SITE) as base, browser() as chromium:
         for page_path in pages(SITE):
             page = chromium.new_page()
-            bodies = []
-            page.on("response", lambda response: bodies.append((response.url, response.body())))
+            responses = []
+            page.on("response", lambda response: responses.append(response))
             page.goto(f"{base}/{page_path}", wait_until="networkidle")
+            bodies = [(r.url, r.body()) for r in responses]  # read before the page closes
             page.close()
             raw = sum(len(body) for _, body in bodies)
             sent = sum(len(body) if url.endswith(BINARY) else len(gzip.compress(body, 6)) for url, body in bodies)
