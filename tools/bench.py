@@ -14,8 +14,6 @@ shared machine: run it when nothing else is running.
 
 import gzip
 import json
-import os
-import pathlib
 import statistics
 import subprocess
 import sys
@@ -23,10 +21,10 @@ import time
 
 import nbformat
 import numpy as np
-from nbclient import NotebookClient
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
-BOOK = ROOT / "book"
+from tools.execute_notebooks import BOOK, live_client
+
+ROOT = BOOK.parent
 SITE = BOOK / "_build" / "html"
 RESULTS = ROOT / "bench" / "results"
 
@@ -52,23 +50,14 @@ def chapters():
 def run_chapter(path):
     """Execute a chapter as a reader would (live mode), then time its explorers in the same kernel."""
     nb = nbformat.read(path, as_version=4)
-    env = {k: v for k, v in os.environ.items() if k != "INITLAB_STATIC"}
-    client = NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(BOOK)}})
-    saved = os.environ.copy()
-    os.environ.clear()
-    os.environ.update(env)
-    try:
-        with client.setup_kernel():
-            start = time.perf_counter()
-            for index, cell in enumerate(nb.cells):
-                client.execute_cell(cell, index)
-            seconds = time.perf_counter() - start
-            probe = nbformat.v4.new_code_cell(MEASURE_EXPLORERS)
-            nb.cells.append(probe)
-            client.execute_cell(probe, len(nb.cells) - 1)
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    with live_client(nb) as client, client.setup_kernel():
+        start = time.perf_counter()
+        for index, cell in enumerate(nb.cells):
+            client.execute_cell(cell, index)
+        seconds = time.perf_counter() - start
+        probe = nbformat.v4.new_code_cell(MEASURE_EXPLORERS)
+        nb.cells.append(probe)
+        client.execute_cell(probe, len(nb.cells) - 1)
     text = "".join(o.get("text", "") for o in probe.outputs if o.get("output_type") == "stream")
     explorers = json.loads(text.split("BENCH", 1)[1])
     return seconds, explorers

@@ -10,6 +10,7 @@ it is regenerated when a reader runs the cell, and it would change on every run.
 """
 
 import argparse
+import contextlib
 import os
 import pathlib
 import time
@@ -20,17 +21,44 @@ from nbclient import NotebookClient
 BOOK = pathlib.Path(__file__).resolve().parent.parent / "book"
 
 
+@contextlib.contextmanager
+def live_client(nb, timeout=600):
+    """A NotebookClient for ``nb`` whose kernel starts in book/ and in live mode (``INITLAB_STATIC``
+    unset, as for a reader); kernels inherit this process's environment when they start."""
+    saved = os.environ.pop("INITLAB_STATIC", None)
+    try:
+        yield NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
+                             resources={"metadata": {"path": str(BOOK)}})
+    finally:
+        if saved is not None:
+            os.environ["INITLAB_STATIC"] = saved
+
+
+def _merge_streams(outputs):
+    """Join consecutive stdout (or stderr) chunks: how the kernel happened to split a print is not
+    content, and would otherwise change the stored notebook from one run to the next."""
+    merged = []
+    for out in outputs:
+        last = merged[-1] if merged else None
+        if (out.output_type == "stream" and last is not None and last.output_type == "stream"
+                and last.name == out.name):
+            last.text += out.text
+        else:
+            merged.append(out)
+    return merged
+
+
 def execute(path, timeout=600):
     nb = nbformat.read(path, as_version=4)
-    env_static = os.environ.pop("INITLAB_STATIC", None)
-    try:
+    with live_client(nb, timeout) as client:
         start = time.perf_counter()
-        NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(BOOK)}}).execute()
+        client.execute()
         seconds = time.perf_counter() - start
-    finally:
-        if env_static is not None:
-            os.environ["INITLAB_STATIC"] = env_static
     nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)  # timestamps of an earlier run
+        if cell.cell_type == "code":
+            cell.outputs = _merge_streams(cell.outputs)
     nbformat.write(nb, path)
     return seconds
 

@@ -1,14 +1,27 @@
 """Per-layer measurements of a network: the numbers behind the book's tables and figures."""
 
+import math
+
 import numpy as np
 
 from . import losses as _losses
 
-__all__ = ["backprop_norms", "gradient_norms", "backward_factors", "spectral_norms", "backward_bound", "layer_std"]
+__all__ = ["norm", "backprop_norms", "gradient_norms", "backward_factors", "spectral_norms", "backward_bound",
+           "layer_std"]
 
 
-def _norm(a):
-    return float(np.sqrt(np.sum(np.square(a, dtype=np.float64))))
+def norm(a):
+    """Frobenius norm of any array (a float), accumulated in float64; if the squares overflow (entries past 1e154) or
+    underflow, it is recomputed scaled by the largest entry, so a finite array has a finite norm."""
+    v = np.asarray(a, dtype=np.float64).ravel()
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):  # handled just below
+        squares = float(v @ v)
+    if 0.0 < squares < math.inf:
+        return math.sqrt(squares)
+    top = float(np.max(np.abs(v))) if v.size else 0.0
+    if top == 0.0 or not np.isfinite(top):
+        return top
+    return top * math.sqrt(float(np.sum(np.square(v / top))))
 
 
 def backprop_norms(model, x, y, loss="cross_entropy"):
@@ -22,8 +35,8 @@ def backprop_norms(model, x, y, loss="cross_entropy"):
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         _, dout = _losses.get(loss)(model.forward(x), y)
         grads = model.backward(dout)
-        return (np.array([_norm(g) for g in model.grad_activations]),
-                np.array([_norm(dw) for dw, _ in grads]))
+        return (np.array([norm(g) for g in model.grad_activations]),
+                np.array([norm(dw) for dw, _ in grads]))
 
 
 def gradient_norms(model, x, y, loss="cross_entropy"):
@@ -47,7 +60,7 @@ def backward_factors(model):
         raise ValueError("backward_factors covers plain networks only: build the MLP without batch_norm/residual")
     if not model.grad_activations:
         raise RuntimeError("call forward(x) and backward(dout) before backward_factors(model)")
-    signal = [_norm(g) for g in model.grad_activations]
+    signal = [norm(g) for g in model.grad_activations]
     hidden = range(1, model.depth - 1)
     measured = np.array([signal[k - 1] / signal[k] for k in hidden])
     predicted = []

@@ -28,6 +28,7 @@ import os
 import time
 
 import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from PIL import Image
 
 __all__ = ["Slider", "Dropdown", "Explorer", "explore", "explorers", "static_mode", "ENV_VAR"]
@@ -115,8 +116,6 @@ class Explorer:
             if not isinstance(control, _Control):
                 raise TypeError(f"control {name!r} must be a Slider or a Dropdown, got {type(control).__name__}")
             control.label = control.label or name.replace("_", " ").capitalize()
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-
         if not isinstance(figure.figure.canvas, FigureCanvasAgg):
             FigureCanvasAgg(figure.figure)
         self.target = figure
@@ -131,7 +130,6 @@ class Explorer:
         Explorer.made.append(self)
         self.key = f"{len(Explorer.made)}-{type(figure).__name__.lower()}"
         self._widgets = None
-        self.redraw_seconds = []
 
     # The settings -------------------------------------------------------------------------
     def params(self, indices=None):
@@ -177,9 +175,7 @@ class Explorer:
     def _on_change(self, change):
         for (name, control), widget in zip(self.controls.items(), self._widgets["controls"]):
             control.index = widget.index
-        start = time.perf_counter()
         self._widgets["image"].value = self.render(self.params())
-        self.redraw_seconds.append(time.perf_counter() - start)
 
     def widget(self):
         """The ipywidgets form: one control per parameter above an image redrawn on each change."""

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import losses as _losses
+from .diagnostics import norm
 from ._checks import finite_number, generator, positive_int
 
 __all__ = ["History", "train", "accuracy"]
@@ -49,19 +50,6 @@ class History:
         status = f"failed at step {self.failed_at}: {self.failure}" if self.diverged else "finished"
         last = f", final loss {self.loss[-1]:.4g}" if self.steps else ""
         return f"History({self.steps} steps, {status}{last})"
-
-
-def _norm(a):
-    """Frobenius norm, accumulated in float64; if the squares overflow (entries past 1e154) or
-    underflow, it is recomputed scaled by the largest entry, so a finite array has a finite norm."""
-    v = np.asarray(a, dtype=np.float64).ravel()
-    squares = float(v @ v)
-    if 0.0 < squares < math.inf:
-        return math.sqrt(squares)
-    top = float(np.max(np.abs(v))) if v.size else 0.0
-    if top == 0.0 or not np.isfinite(top):
-        return top
-    return top * math.sqrt(float(np.sum(np.square(v / top))))
 
 
 def _nonfinite(arrays):
@@ -114,7 +102,7 @@ def train(model, x, y, *, loss="cross_entropy", lr=0.1, steps=100, batch_size=No
     params = model.parameters()
     velocity = [np.zeros_like(p) for p in params]
     initial = [w.copy() for w in model.weights]
-    init_norms = [max(_norm(w), 1e-30) for w in initial]
+    init_norms = [max(norm(w), 1e-30) for w in initial]
     record = {key: [] for key in ("loss", "grad_norm", "update_ratio", "distance", "total", "clipped")}
     failure = failed_at = None
 
@@ -126,7 +114,7 @@ def train(model, x, y, *, loss="cross_entropy", lr=0.1, steps=100, batch_size=No
             value, dout = loss_fn(out, y[idx])
             grads = model.backward(dout)
             flat = model.gradients()
-            grad_norms = [_norm(g) for g in flat]
+            grad_norms = [norm(g) for g in flat]
             total = math.hypot(*grad_norms)  # inf or NaN exactly when some gradient entry is
             if not (math.isfinite(value) and math.isfinite(total)):
                 failure = _where_it_broke(model, grads) or f"the loss became {value}"
@@ -138,7 +126,7 @@ def train(model, x, y, *, loss="cross_entropy", lr=0.1, steps=100, batch_size=No
                 velocity[i] = momentum * velocity[i] + scale * g
                 delta = lr * velocity[i]
                 if i < 2 * model.depth and i % 2 == 0:
-                    ratios.append(_norm(delta) / max(_norm(p), 1e-30))
+                    ratios.append(norm(delta) / max(norm(p), 1e-30))
                 p -= delta.astype(p.dtype, copy=False)
             k, kind = _nonfinite(params)
             if k is not None:
@@ -148,7 +136,7 @@ def train(model, x, y, *, loss="cross_entropy", lr=0.1, steps=100, batch_size=No
             record["loss"].append(value)
             record["grad_norm"].append(grad_norms[0:2 * model.depth:2])
             record["update_ratio"].append(ratios)
-            record["distance"].append([_norm(w - w0) / s
+            record["distance"].append([norm(w - w0) / s
                                        for w, w0, s in zip(model.weights, initial, init_norms)])
             record["total"].append(total)
             record["clipped"].append(scale < 1.0)

@@ -122,3 +122,17 @@ def test_backward_factors_need_a_backward_pass_and_a_plain_network():
         diagnostics.backward_factors(MLP([4, 4, 4, 2], rng=0))
     with pytest.raises(ValueError, match="plain networks"):
         diagnostics.backward_factors(MLP([4, 4, 4, 2], rng=0, batch_norm=True))
+
+
+# --- norm ------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("scale", [1.0, 1e-200, 1e200])
+def test_norm_is_the_frobenius_norm_without_overflow_or_underflow(scale):
+    a = np.array([[3.0, 0.0], [0.0, 4.0]]) * scale
+    assert diagnostics.norm(a) == pytest.approx(5.0 * scale, rel=1e-12)
+
+
+def test_norm_reports_non_finite_entries_and_zero():
+    assert diagnostics.norm(np.array([1.0, np.inf])) == math.inf
+    assert math.isnan(diagnostics.norm(np.array([1.0, np.nan])))
+    assert diagnostics.norm(np.zeros(3, dtype=np.float16)) == 0.0
