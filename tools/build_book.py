@@ -2,6 +2,7 @@
 
     python -m tools.build_book            # what `make book` runs
     python -m tools.build_book --offline  # what `make site` runs: the same build with no network
+    python -m tools.build_book --chapter 02_xavier_initialization   # one chapter, for its author
 
 Uses the jupyter-book of the interpreter running this module. Every chapter is executed (see
 ``execute`` in _config.yml). Without ``-W`` Jupyter Book 1 exits 0 even when a cell fails (the
@@ -20,6 +21,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -34,7 +36,7 @@ SITE = BUILD / "html"
 _LOOPBACK_THEN_EXEC = 'ip link set lo up && exec "$@"'
 
 
-def jupyter_book_command() -> list[str]:
+def jupyter_book_command(toc: Path = TOC, output: Path = SOURCE) -> list[str]:
     """`jupyter-book build` of this interpreter, with paths that do not depend on the working directory.
 
     The paths are absolute on purpose: JB1 resolves a relative ``--toc`` against the source folder
@@ -48,11 +50,11 @@ def jupyter_book_command() -> list[str]:
         "build",
         str(SOURCE),
         "--path-output",
-        str(SOURCE),
+        str(output),
         "--config",
         str(CONFIG),
         "--toc",
-        str(TOC),
+        str(toc),
         "--all",
         "-W",
         "-n",
@@ -99,7 +101,15 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="build inside a network namespace with no network (falls back, loudly, when impossible)",
     )
+    parser.add_argument(
+        "--chapter",
+        metavar="NAME",
+        help="build only the intro, this chapter (a notebook name in book/, without .ipynb) and the references, "
+        "strictly as the whole book is built, into a folder of its own under the system's temporary directory",
+    )
     args = parser.parse_args(argv)
+    if args.chapter:
+        return build_chapter(args.chapter)
 
     for required in (CONFIG, TOC):
         if not required.is_file():
@@ -132,6 +142,25 @@ def main(argv: list[str] | None = None) -> int:
     if returncode == 0 and not (SITE / "index.html").is_file():
         print(f"build_book: {SITE.relative_to(ROOT)}/index.html was not written", file=sys.stderr)
         return 1
+    return returncode
+
+
+def build_chapter(name: str) -> int:
+    """One chapter's strict build, apart from the book's (several authors can build at once)."""
+    if not (SOURCE / f"{name}.ipynb").is_file():
+        print(f"build_book: --chapter: book/{name}.ipynb not found", file=sys.stderr)
+        return 2
+    where = Path(tempfile.gettempdir()) / f"initlab-build-{name}"
+    if where.exists():
+        shutil.rmtree(where)
+    where.mkdir()
+    toc = where / "_toc.yml"
+    toc.write_text(f"format: jb-book\nroot: intro\nchapters:\n  - file: {name}\n  - file: references\n")
+    start = time.perf_counter()
+    returncode = subprocess.call(jupyter_book_command(toc, where), cwd=ROOT)
+    status = "ok" if returncode == 0 else f"FAILED (exit code {returncode})"
+    print(f"build_book: {status}; {time.perf_counter() - start:.1f} s; open {where}/_build/html/{name}.html",
+          flush=True)
     return returncode
 
 

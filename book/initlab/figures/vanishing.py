@@ -1,16 +1,11 @@
-"""The chapters' figures: a named function per static figure, a class per interactive one.
-
-An interactive figure class draws its artists once in ``__init__``, moves them in
-``update(**params)`` and says what a setting shows in ``describe(**params)`` (the alt text);
-``initlab.interactive.explore`` adds the controls.
-"""
+"""Chapter 1's figures: gradient norms by layer, update ratios, histograms, remedies."""
 
 import matplotlib as mpl
 import numpy as np
 
-from . import diagnostics, init
-from .mlp import MLP
-from .plots import by_layer, format_ratio, new_figure, training_curves
+from .. import diagnostics, init
+from ..mlp import MLP
+from ..plots import by_layer, format_ratio, new_figure, training_curves
 
 __all__ = ["GradientNormFigure", "UpdateRatioFigure", "gradient_histograms_figure", "remedies_figure", "training_figure"]
 
