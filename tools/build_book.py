@@ -2,7 +2,7 @@
 
     python -m tools.build_book            # what `make book` runs
     python -m tools.build_book --offline  # what `make site` runs: the same build with no network
-    python -m tools.build_book --chapter 02_xavier_initialization   # one chapter, for its author
+    python -m tools.build_book --chapter 02_xavier_initialization   # one chapter (and chapter 1), for its author
 
 Uses the jupyter-book of the interpreter running this module. Every chapter is executed (see
 ``execute`` in _config.yml). Without ``-W`` Jupyter Book 1 exits 0 even when a cell fails (the
@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--chapter",
         metavar="NAME",
-        help="build only the intro, this chapter (a notebook name in book/, without .ipynb) and the references, "
+        help="build only the intro, chapter 1, this chapter (a notebook name in book/, without .ipynb) and the references, "
         "strictly as the whole book is built, into a folder of its own under the system's temporary directory",
     )
     args = parser.parse_args(argv)
@@ -155,7 +155,9 @@ def build_chapter(name: str) -> int:
         shutil.rmtree(where)
     where.mkdir()
     toc = where / "_toc.yml"
-    toc.write_text(f"format: jb-book\nroot: intro\nchapters:\n  - file: {name}\n  - file: references\n")
+    # The intro links to chapter 1, so it comes along.
+    files = dict.fromkeys(["01_vanishing_gradients", name, "references"])
+    toc.write_text("format: jb-book\nroot: intro\nchapters:\n" + "".join(f"  - file: {f}\n" for f in files))
     start = time.perf_counter()
     returncode = subprocess.call(jupyter_book_command(toc, where), cwd=ROOT)
     status = "ok" if returncode == 0 else f"FAILED (exit code {returncode})"

@@ -14,13 +14,21 @@ and likewise for the mean. The backward pass (derived in chapter 6) is
 .. math::
     \frac{\partial \ell}{\partial x_i} = \frac{\gamma}{B\sqrt{\sigma_B^2 + \epsilon}}
     \Big(B\,g_i - \sum_j g_j - \hat x_i \sum_j g_j \hat x_j\Big), \qquad g_i = \frac{\partial \ell}{\partial y_i}.
+
+The batch statistics are noisy: :func:`batch_statistics` samples them, :func:`batch_mean_std` and
+:func:`expected_batch_var` predict their spread and their mean. :func:`gradient_growth` predicts how much
+each layer of a deep batch-normalised network multiplies the back-propagated gradient at initialization.
 """
+
+import math
 
 import numpy as np
 
-from ._checks import finite_number, matrix, positive_int
+from . import activations as _activations
+from ._checks import finite_number, generator, matrix, positive_int
+from .gaussian import expectation
 
-__all__ = ["BatchNorm"]
+__all__ = ["BatchNorm", "batch_statistics", "batch_mean_std", "expected_batch_var", "gradient_growth"]
 
 
 class BatchNorm:
@@ -77,3 +85,75 @@ class BatchNorm:
 
     def __repr__(self):
         return f"BatchNorm({self.num_features}, eps={self.eps}, momentum={self.momentum})"
+
+
+def _population(values, batch_size):
+    """``values`` as a float64 vector and ``batch_size`` checked against its length."""
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim != 1 or values.size < 2:
+        raise ValueError(f"values must be a 1-D array of at least 2 numbers (one unit over a data set), "
+                         f"got shape {values.shape}")
+    batch_size = positive_int(batch_size, "batch_size")
+    if batch_size > values.size:
+        raise ValueError(f"batch_size must be at most the number of values ({values.size}), got {batch_size}")
+    return values, batch_size
+
+
+def batch_statistics(values, batch_size, n_batches=1000, rng=0):
+    r"""Mean and biased variance of ``n_batches`` batches of ``batch_size`` values drawn without replacement
+    (as :func:`initlab.train` draws its batches) from ``values``, one unit's value on every example.
+
+    Returns two float64 arrays of length ``n_batches``: the :math:`\mu_B` and :math:`\sigma_B^2` a
+    BatchNorm layer would normalise that unit with.
+    """
+    values, batch_size = _population(values, batch_size)
+    n_batches = positive_int(n_batches, "n_batches")
+    gen = generator(rng)
+    batches = np.stack([values[gen.choice(values.size, batch_size, replace=False)] for _ in range(n_batches)])
+    return batches.mean(axis=1), batches.var(axis=1)
+
+
+def batch_mean_std(values, batch_size):
+    r"""Standard deviation of the batch mean over batches of :math:`m` drawn without replacement from :math:`N` values,
+
+    .. math:: \operatorname{sd}(\mu_B) = \frac{\sigma}{\sqrt m}\sqrt{\frac{N - m}{N - 1}},
+
+    with :math:`\sigma^2` the variance of ``values`` (divisor :math:`N`); the square root is the finite-population
+    correction, close to 1 when :math:`m \ll N` (derived in chapter 6).
+    """
+    values, m = _population(values, batch_size)
+    n = values.size
+    return float(values.std() / math.sqrt(m) * math.sqrt((n - m) / (n - 1)))
+
+
+def expected_batch_var(values, batch_size):
+    r"""Mean of the biased batch variance :math:`\sigma_B^2` over batches of :math:`m` drawn without replacement,
+
+    .. math:: \mathbb E[\sigma_B^2] = \sigma^2\,\frac{m - 1}{m}\,\frac{N}{N - 1},
+
+    below :math:`\sigma^2` by the factor :math:`(m - 1)/m` that the running estimate's :math:`m/(m - 1)` undoes
+    (derived in chapter 6).
+    """
+    values, m = _population(values, batch_size)
+    n = values.size
+    return float(values.var() * (m - 1) / m * n / (n - 1))
+
+
+def gradient_growth(activation):
+    r"""Per-layer factor of the back-propagated gradient's mean square in a wide, deep network whose hidden
+    layers are linear → BatchNorm → ``activation``, at initialization (weights zero-mean, independent):
+
+    .. math:: \lambda = \frac{\mathbb E[f'(\xi)^2]}{\operatorname{Var} f(\xi)}, \qquad \xi \sim \mathcal N(0, 1).
+
+    Backward through one layer, :math:`f'` multiplies the mean square by :math:`\mathbb E[f'^2]`, the weights by
+    :math:`\sigma_w^2`, and the normalisation divides it by the batch variance of the pre-activation,
+    :math:`\sigma_w^2 \operatorname{Var} f`; :math:`\sigma_w^2` cancels (derived in chapter 6). For relu
+    :math:`\lambda = \pi/(\pi - 1)`; for a linear activation 1. The growth itself is the gradient explosion
+    of Yang et al. (2019).
+    """
+    f = _activations.get(activation)
+    mean = expectation(f)
+    variance = expectation(lambda z: f(z) ** 2) - mean ** 2
+    if not variance > 0:
+        raise ValueError(f"activation {f.name!r} has zero variance on N(0, 1): the factor is undefined")
+    return expectation(lambda z: f.derivative(z) ** 2) / variance

@@ -21,7 +21,7 @@ from . import activations as _activations
 from ._checks import finite_number, positive_int
 from .gaussian import expectation
 
-__all__ = ["length_map", "forward_variances", "gradient_factor"]
+__all__ = ["length_map", "forward_variances", "gradient_factor", "activation_std"]
 
 
 def length_map(activation, q, sigma_w, sigma_b=0.0):
@@ -62,3 +62,13 @@ def gradient_factor(activation, q, sigma_w):
     q = finite_number(q, "q", nonnegative=True)
     sigma_w = finite_number(sigma_w, "sigma_w", nonnegative=True)
     return sigma_w ** 2 * expectation(lambda z: phi.derivative(z) ** 2, np.sqrt(q))
+
+
+def activation_std(activation, q):
+    """``√(E[φ(√q ξ)²] − E[φ(√q ξ)]²)``: the predicted standard deviation of a layer's outputs
+    ``h = φ(z)`` when its pre-activations have variance ``q`` (over units and examples). The
+    second term matters for activations with a non-zero mean output: relu, sigmoid, selu."""
+    phi = _activations.get(activation)
+    std = np.sqrt(finite_number(q, "q", nonnegative=True))
+    mean = expectation(phi, std)
+    return float(np.sqrt(max(expectation(lambda z: phi(z) ** 2, std) - mean ** 2, 0.0)))

@@ -36,6 +36,8 @@ class History:
     failure: str | None = None
     failed_at: int | None = None
     settings: dict = field(default_factory=dict)
+    #: The layer (1 = first) where the first inf/NaN was found, or None (no failure, or the loss itself).
+    failed_layer: int | None = None
 
     @property
     def steps(self):
@@ -45,6 +47,19 @@ class History:
     @property
     def diverged(self):
         return self.failure is not None
+
+    def steps_to_loss(self, target, window=10):
+        """The first step at which the mean loss of the last ``window`` steps is below ``target``, or None.
+
+        Averaging over a window keeps one lucky mini-batch from counting as reaching the target.
+        """
+        target = finite_number(target, "target")
+        window = positive_int(window, "window")
+        if self.steps < window:
+            return None
+        running = np.convolve(self.loss, np.ones(window) / window, mode="valid")
+        below = np.flatnonzero(running < target)
+        return int(below[0]) + window - 1 if below.size else None
 
     def __repr__(self):
         status = f"failed at step {self.failed_at}: {self.failure}" if self.diverged else "finished"
@@ -61,16 +76,18 @@ def _nonfinite(arrays):
 
 
 def _where_it_broke(model, grads):
-    """Name the first place in forward order, then in backward order, where a value is not finite."""
+    """``(message, layer)`` for the first place in forward order, then in backward order, where a value is
+    not finite; ``(None, None)`` if every activation and gradient is finite."""
     dtype = model.dtype.name
     limit = float(np.finfo(model.dtype).max)
     k, kind = _nonfinite(model.pre_activations)
     if k is not None:
-        return f"layer {k + 1} pre-activations became {kind} in the forward pass ({dtype} max {limit:.4g})"
+        return f"layer {k + 1} pre-activations became {kind} in the forward pass ({dtype} max {limit:.4g})", k + 1
     k, kind = _nonfinite([g for g, _ in grads] + [g for _, g in grads])
     if k is not None:
-        return f"layer {k % model.depth + 1} gradient became {kind} in the backward pass ({dtype} max {limit:.4g})"
-    return None
+        layer = k % model.depth + 1
+        return f"layer {layer} gradient became {kind} in the backward pass ({dtype} max {limit:.4g})", layer
+    return None, None
 
 
 def train(model, x, y, *, loss="cross_entropy", lr=0.1, steps=100, batch_size=None,
@@ -104,7 +121,7 @@ def train(model, x, y, *, loss="cross_entropy", lr=0.1, steps=100, batch_size=No
     initial = [w.copy() for w in model.weights]
     init_norms = [max(norm(w), 1e-30) for w in initial]
     record = {key: [] for key in ("loss", "grad_norm", "update_ratio", "distance", "total", "clipped")}
-    failure = failed_at = None
+    failure = failed_at = failed_layer = None
 
     # Overflow is expected in the experiments of chapter 4: it is detected below, not warned about.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
@@ -117,7 +134,8 @@ def train(model, x, y, *, loss="cross_entropy", lr=0.1, steps=100, batch_size=No
             grad_norms = [norm(g) for g in flat]
             total = math.hypot(*grad_norms)  # inf or NaN exactly when some gradient entry is
             if not (math.isfinite(value) and math.isfinite(total)):
-                failure = _where_it_broke(model, grads) or f"the loss became {value}"
+                failure, failed_layer = _where_it_broke(model, grads)
+                failure = failure or f"the loss became {value}"
                 failed_at = step
                 break
             scale = clip_norm / total if clip_norm is not None and total > clip_norm else 1.0
@@ -130,7 +148,8 @@ def train(model, x, y, *, loss="cross_entropy", lr=0.1, steps=100, batch_size=No
                 p -= delta.astype(p.dtype, copy=False)
             k, kind = _nonfinite(params)
             if k is not None:
-                where = f"layer {k // 2 + 1} weights" if k < 2 * model.depth else "a batch-norm parameter"
+                failed_layer = k // 2 + 1 if k < 2 * model.depth else None
+                where = f"layer {failed_layer} weights" if failed_layer else "a batch-norm parameter"
                 failure, failed_at = f"{where} became {kind} after the update", step
                 break
             record["loss"].append(value)
@@ -155,12 +174,14 @@ def train(model, x, y, *, loss="cross_entropy", lr=0.1, steps=100, batch_size=No
         clipped=np.array(record["clipped"], dtype=bool),
         failure=failure,
         failed_at=failed_at,
+        failed_layer=failed_layer,
         settings={"lr": lr, "momentum": momentum, "clip_norm": clip_norm, "batch_size": batch_size,
                   "steps": steps, "loss": getattr(loss_fn, "__name__", str(loss))},
     )
 
 
 def accuracy(model, x, y):
-    """Fraction of examples whose largest output is the true class."""
+    """Fraction of examples whose largest output is the true class, in evaluation mode (batch norm uses its
+    running statistics, as it would on one example at a time, and leaves them unchanged)."""
     with np.errstate(over="ignore", invalid="ignore"):
-        return float(np.mean(np.argmax(model.forward(x), axis=1) == np.asarray(y)))
+        return float(np.mean(np.argmax(model.forward(x, train=False), axis=1) == np.asarray(y)))

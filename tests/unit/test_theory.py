@@ -65,3 +65,25 @@ def test_bad_arguments_name_themselves():
         theory.forward_variances("tanh", [1.0, 1.0], depth=3)
     with pytest.raises(TypeError, match="depth must be a positive integer"):
         theory.forward_variances("tanh", 1.0, depth=2.5)
+
+
+def test_activation_std_has_the_closed_forms_of_relu_and_tanh_near_zero():
+    # relu(z), z ~ N(0, q): E = √(q/2π), E[·²] = q/2, so std = √(q (1/2 - 1/(2π))).
+    for q in (1e-6, 1.0, 400.0):
+        assert theory.activation_std("relu", q) == pytest.approx(math.sqrt(q * (0.5 - 1 / (2 * math.pi))), rel=1e-9)
+    assert theory.activation_std("tanh", 1e-8) == pytest.approx(1e-4, rel=1e-6)  # tanh(z) ≈ z
+    assert theory.activation_std("linear", 2.25) == pytest.approx(1.5, rel=1e-10)
+    assert theory.activation_std("sigmoid", 0.0) == 0.0
+
+
+def test_activation_std_matches_sampling():
+    from initlab import activations
+
+    z = np.random.default_rng(0).normal(0.0, 1.5, 10**6)
+    phi = activations.get("selu")
+    assert theory.activation_std("selu", 1.5 ** 2) == pytest.approx(float(np.std(phi(z))), rel=5e-3)
+
+
+def test_activation_std_checks_q():
+    with pytest.raises(ValueError, match="q must be >= 0"):
+        theory.activation_std("relu", -1.0)

@@ -145,6 +145,8 @@ def test_divergence_stops_cleanly(case):
         h = train(model, SPIRALS[0], y, steps=200, **train_kwargs)
     assert h.diverged and isinstance(h.failure, str)
     assert re.match(message, h.failure), h.failure
+    named = re.search(r"layer (\d+)", h.failure)
+    assert h.failed_layer == (int(named.group(1)) if named else None)
     assert h.failed_at == h.steps < 200
     assert f"failed at step {h.failed_at}: {h.failure}" in repr(h)
     for name in ("loss", "grad_norm", "update_ratio", "distance_from_init", "total_grad_norm"):
@@ -159,6 +161,23 @@ def test_divergence_is_reported_after_some_good_steps():
     model = MLP([2, 16, 16, 2], activation="linear", rng=0)
     h = train(model, SPIRALS[0], ONE_HOT, loss="mse", lr=10.0, steps=200)
     assert 0 < h.failed_at == h.steps and h.loss.shape == (h.steps,)
+
+
+def test_failed_layer_is_none_for_a_run_that_finishes():
+    h = train(MLP([2, 8, 2], rng=0), *SPIRALS, lr=0.1, steps=5)
+    assert not h.diverged and h.failed_layer is None and h.failed_at is None
+
+
+def test_float16_overflow_names_its_step_and_layer():
+    # Weights 30x too large: layer 1's pre-activations are finite (|z| < 1e3), float16 overflows deeper.
+    model = MLP([2, 64, 64, 64, 2], init=huge_init, dtype=np.float16, rng=0)
+    h = train(model, *SPIRALS, lr=0.1, steps=5)
+    assert h.failed_at == 0 and 1 < h.failed_layer <= model.depth
+    assert h.failure.startswith(f"layer {h.failed_layer} pre-activations became inf")
+    with np.errstate(over="ignore", invalid="ignore"):
+        model.forward(SPIRALS[0])  # the same forward pass, looked at directly
+    finite = [bool(np.isfinite(z).all()) for z in model.pre_activations]
+    assert finite.index(False) + 1 == h.failed_layer
 
 
 # --- bad input ---------------------------------------------------------------------------------------
@@ -196,3 +215,37 @@ def test_bad_arguments(kwargs, error, message):
 def test_mismatched_lengths(y):
     with pytest.raises(ValueError, match="x and y must hold the same number of examples, got 10 and"):
         train(MLP([2, 3, 2], rng=0), np.zeros((10, 2)), y)
+
+
+def test_steps_to_loss_uses_a_running_mean():
+    h = train(MLP([2, 8, 2], rng=0), *SPIRALS, lr=0.1, steps=3)
+    h.loss = np.array([3.0, 0.1, 3.0, 2.0, 1.0, 0.5, 0.5])
+    assert h.steps_to_loss(1.0, window=1) == 1
+    assert h.steps_to_loss(1.0, window=3) == 6  # the mean of steps 4-6 is the first below 1
+    assert h.steps_to_loss(0.1, window=2) is None
+    assert h.steps_to_loss(10.0, window=8) is None  # fewer steps than the window
+
+
+@pytest.mark.parametrize("kwargs, error, message", [
+    ({"target": float("nan")}, ValueError, "target must be finite"),
+    ({"target": 1.0, "window": 0}, ValueError, "window must be a positive integer"),
+])
+def test_steps_to_loss_bad_arguments(kwargs, error, message):
+    h = train(MLP([2, 8, 2], rng=0), *SPIRALS, lr=0.1, steps=3)
+    with pytest.raises(error, match=message):
+        h.steps_to_loss(**kwargs)
+
+
+def test_accuracy_uses_running_statistics_and_leaves_them_alone():
+    rng = np.random.default_rng(0)
+    x, y = rng.standard_normal((64, 5)).astype(np.float32), rng.integers(0, 3, 64)
+    model = MLP([5, 8, 3], activation="relu", rng=0, batch_norm=True)
+    train(model, x, y, lr=0.1, steps=20, batch_size=16, rng=0)
+    before = [(bn.running_mean.copy(), bn.running_var.copy()) for bn in model.norms]
+    a = accuracy(model, x[:1], y[:1])  # one example: train mode would refuse a batch of one
+    assert a in (0.0, 1.0)
+    expected = np.mean(np.argmax(model.forward(x, train=False), axis=1) == y)
+    assert accuracy(model, x, y) == expected
+    for (mean, var), bn in zip(before, model.norms):
+        np.testing.assert_array_equal(bn.running_mean, mean)
+        np.testing.assert_array_equal(bn.running_var, var)

@@ -1,0 +1,81 @@
+r"""How the size of the signal changes from layer to layer of a plain network: predicted and measured.
+
+A network of widths :math:`n_0, n_1, \dots, n_L` computes :math:`z_k = h_{k-1} W_k` and
+:math:`h_k = \phi(z_k)` (the last layer is linear, :math:`h_L = z_L`), with independent zero-mean
+weights of variance :math:`v_k` in layer :math:`k`. Writing :math:`g_k = \partial\ell/\partial h_k`,
+the mean-field predictions (:mod:`initlab.theory`, derived in chapter 2) are, forward,
+
+.. math:: \mathbb E[z_1^2] = n_0 v_1\,\mathbb E[x^2], \qquad
+          \mathbb E[z_{k+1}^2] = n_k v_{k+1}\,\mathbb E\big[\phi(z_k)^2\big],
+
+and backward, from :math:`g_{k-1} = (g_k \odot \phi'(z_k))\,W_k^\top`,
+
+.. math:: \mathbb E[g_{L-1}^2] = n_L v_L\,\mathbb E[g_L^2], \qquad
+          \mathbb E[g_{k-1}^2] = n_k v_k\,\mathbb E\big[\phi'(z_k)^2\big]\,\mathbb E[g_k^2].
+
+For a linear activation they reduce to the products :math:`\prod n_{k-1} v_k` (forward) and
+:math:`\prod n_k v_k` (backward) of Glorot & Bengio (2010).
+"""
+
+import math
+
+import numpy as np
+
+from . import activations as _activations
+from . import theory
+from ._checks import finite_number, positive_int
+
+__all__ = ["predicted", "measured"]
+
+
+def _layers(sizes, weight_variances):
+    if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__") or len(sizes) < 2:
+        raise ValueError(f"sizes must be a sequence of at least two layer widths, got {sizes!r}")
+    sizes = [positive_int(n, f"sizes[{i}]") for i, n in enumerate(sizes)]
+    if isinstance(weight_variances, (str, bytes)) or not hasattr(weight_variances, "__len__"):
+        raise TypeError(f"weight_variances must be a sequence of {len(sizes) - 1} numbers (one per layer), "
+                        f"got {weight_variances!r}")
+    if len(weight_variances) != len(sizes) - 1:
+        raise ValueError(f"weight_variances must hold {len(sizes) - 1} numbers (one per layer), "
+                         f"got {len(weight_variances)}")
+    variances = [finite_number(v, f"weight_variances[{i}]", nonnegative=True) for i, v in enumerate(weight_variances)]
+    return sizes, variances
+
+
+def predicted(activation, sizes, weight_variances, input_second_moment=1.0):
+    r"""The mean-field prediction for a network of widths ``sizes`` and weight variances ``weight_variances``.
+
+    Returns ``(forward, backward)``, two float64 arrays over the layers ``k = 1 .. L``:
+    ``forward[k-1]`` is :math:`\mathbb E[z_k^2]` and ``backward[k-1]`` is
+    :math:`\mathbb E[g_k^2] / \mathbb E[g_L^2]`, the back-propagated gradient's mean square relative to the
+    output's (so ``backward[-1] == 1``). ``input_second_moment`` is the mean of :math:`x^2` over the
+    input's entries. ``activation="linear"`` gives the linear-regime products.
+    """
+    phi = _activations.get(activation)
+    sizes, variances = _layers(sizes, weight_variances)
+    depth = len(variances)
+    forward_scales = [math.sqrt(n * v) for n, v in zip(sizes[:-1], variances)]
+    forward = theory.forward_variances(phi, forward_scales, depth, input_second_moment)
+    backward = [1.0]
+    for k in range(depth, 1, -1):  # from g_k to g_{k-1}, down to g_1
+        n_out, v = sizes[k], variances[k - 1]
+        factor = n_out * v if k == depth else theory.gradient_factor(phi, forward[k - 1], math.sqrt(n_out * v))
+        backward.append(backward[-1] * factor)
+    return forward, np.array(backward[::-1])
+
+
+def measured(model, x, dout):
+    r"""One forward pass of ``x`` and one backward pass of ``dout`` through ``model`` (no update).
+
+    Returns ``(forward, backward)``, float64 arrays over the layers ``k = 1 .. L``, the measured
+    counterparts of :func:`predicted`: :math:`\overline{z_k^2}` and :math:`\overline{g_k^2}` (means over
+    examples and units; ``backward`` is not normalised). Plain networks only (no batch norm, no skips).
+    """
+    if model.norms or any(model.skips):
+        raise ValueError("measured covers plain networks only: build the MLP without batch_norm/residual")
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        model.forward(x)
+        model.backward(dout)
+        forward = [np.mean(np.square(z, dtype=np.float64)) for z in model.pre_activations]
+        backward = [np.mean(np.square(g, dtype=np.float64)) for g in model.grad_activations]
+    return np.array(forward), np.array(backward)
