@@ -58,7 +58,9 @@ def lab(tmp_path_factory):
     port = _free_port()
     command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
                "--IdentityProvider.token=", "--ServerApp.password=", f"--ServerApp.root_dir={root}",
-               "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+               "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+               # loopback only, no token: lets the test shut kernels down with a plain DELETE
+               "--ServerApp.disable_check_xsrf=True"]
     if os.geteuid() == 0:
         command.append("--allow-root")
     log = open(state / "server.log", "w")
@@ -90,8 +92,21 @@ def _kernel_idle(base: str) -> bool:
     return bool(kernels) and all(k["execution_state"] == "idle" for k in kernels)
 
 
+def _shut_down_kernels(base: str) -> None:
+    """Stop every kernel, so that one chapter's kernel does not compete with the next one's."""
+    with urllib.request.urlopen(f"{base}/api/kernels", timeout=5) as response:
+        kernels = json.load(response)
+    for kernel in kernels:
+        request = urllib.request.Request(f"{base}/api/kernels/{kernel['id']}", method="DELETE")
+        urllib.request.urlopen(request, timeout=20).close()
+
+
+# The notebook on show: JupyterLab keeps other documents' panels in the page, hidden.
+NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook"
+
+
 def _code_prompts(page) -> list[str]:
-    return page.locator(".jp-Notebook .jp-CodeCell .jp-InputArea-prompt").all_inner_texts()
+    return page.locator(f"{NOTEBOOK} .jp-CodeCell .jp-InputArea-prompt").all_inner_texts()
 
 
 def _run_all(page, base: str) -> None:
@@ -133,14 +148,15 @@ def test_every_widget_control_redraws_its_figure(browser, lab, notebook):
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     try:
-        page.goto(f"{lab}/lab/tree/{notebook}", wait_until="load")
-        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+        # A workspace of its own, reset: only this chapter is open (no tabs restored from the last test).
+        page.goto(f"{lab}/lab/workspaces/{notebook.removesuffix('.ipynb')}/tree/{notebook}?reset", wait_until="load")
+        page.wait_for_selector(f"{NOTEBOOK} .jp-Cell", timeout=60_000)
         _run_all(page, lab)
 
-        failed = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+        failed = page.locator(f"{NOTEBOOK} .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
         assert failed.count() == 0, f"{notebook}: error or stderr output: {failed.first.inner_text()[:500]}"
 
-        outputs = page.locator(".jp-OutputArea-output:has(.widget-image)")
+        outputs = page.locator(f"{NOTEBOOK} .jp-OutputArea-output:has(.widget-image)")
         assert outputs.count() >= 2, f"{notebook}: expected at least two live figures, found {outputs.count()}"
         times, problems = [], []
         for i in range(outputs.count()):
@@ -176,3 +192,4 @@ def test_every_widget_control_redraws_its_figure(browser, lab, notebook):
               f"median {1000 * statistics.median(times):.0f} ms, max {1000 * max(times):.0f} ms")
     finally:
         page.close()
+        _shut_down_kernels(lab)
