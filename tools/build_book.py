@@ -2,7 +2,7 @@
 
     python -m tools.build_book            # what `make book` runs
     python -m tools.build_book --offline  # what `make site` runs: the same build with no network
-    python -m tools.build_book --chapter 02_xavier_initialization   # one chapter (and chapter 1), for its author
+    python -m tools.build_book --chapter 02_xavier_initialization   # executes only that chapter, for its author
 
 Uses the jupyter-book of the interpreter running this module. Every chapter is executed (see
 ``execute`` in _config.yml). Without ``-W`` Jupyter Book 1 exits 0 even when a cell fails (the
@@ -36,7 +36,7 @@ SITE = BUILD / "html"
 _LOOPBACK_THEN_EXEC = 'ip link set lo up && exec "$@"'
 
 
-def jupyter_book_command(toc: Path = TOC, output: Path = SOURCE) -> list[str]:
+def jupyter_book_command(output: Path = SOURCE, config: Path = CONFIG) -> list[str]:
     """`jupyter-book build` of this interpreter, with paths that do not depend on the working directory.
 
     The paths are absolute on purpose: JB1 resolves a relative ``--toc`` against the source folder
@@ -52,9 +52,9 @@ def jupyter_book_command(toc: Path = TOC, output: Path = SOURCE) -> list[str]:
         "--path-output",
         str(output),
         "--config",
-        str(CONFIG),
+        str(config),
         "--toc",
-        str(toc),
+        str(TOC),
         "--all",
         "-W",
         "-n",
@@ -104,8 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--chapter",
         metavar="NAME",
-        help="build only the intro, chapter 1, this chapter (a notebook name in book/, without .ipynb) and the references, "
-        "strictly as the whole book is built, into a folder of its own under the system's temporary directory",
+        help="build the book strictly, executing only this chapter (a notebook name in book/, without .ipynb; the "
+        "others are rendered from their stored outputs), into a folder of its own under the system's temporary directory",
     )
     args = parser.parse_args(argv)
     if args.chapter:
@@ -146,7 +146,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def build_chapter(name: str) -> int:
-    """One chapter's strict build, apart from the book's (several authors can build at once)."""
+    """One chapter's strict build, apart from the book's (several authors can build at once).
+
+    Every page of the book is built, so that every link resolves, but only this chapter is executed:
+    the others are rendered from their stored outputs. The configuration is the book's, written to a
+    temporary folder with its local extensions' paths made absolute and the other chapters excluded
+    from execution.
+    """
+    import yaml  # a dependency of jupyter-book
+
     if not (SOURCE / f"{name}.ipynb").is_file():
         print(f"build_book: --chapter: book/{name}.ipynb not found", file=sys.stderr)
         return 2
@@ -154,12 +162,16 @@ def build_chapter(name: str) -> int:
     if where.exists():
         shutil.rmtree(where)
     where.mkdir()
-    toc = where / "_toc.yml"
-    # The intro links to chapter 1, so it comes along.
-    files = dict.fromkeys(["01_vanishing_gradients", name, "references"])
-    toc.write_text("format: jb-book\nroot: intro\nchapters:\n" + "".join(f"  - file: {f}\n" for f in files))
+    config = yaml.safe_load(CONFIG.read_text())
+    extensions = config["sphinx"]["local_extensions"]
+    for extension, folder in extensions.items():
+        extensions[extension] = str(ROOT / folder)
+    others = [p.name for p in SOURCE.glob("*.ipynb") if p.stem != name]
+    config["execute"]["exclude_patterns"] = [f"*{other}" for other in others]
+    (where / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+    command = jupyter_book_command(output=where, config=where / "_config.yml")
     start = time.perf_counter()
-    returncode = subprocess.call(jupyter_book_command(toc, where), cwd=ROOT)
+    returncode = subprocess.call(command, cwd=ROOT)
     status = "ok" if returncode == 0 else f"FAILED (exit code {returncode})"
     print(f"build_book: {status}; {time.perf_counter() - start:.1f} s; open {where}/_build/html/{name}.html",
           flush=True)
