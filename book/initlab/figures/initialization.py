@@ -155,8 +155,8 @@ class ScaleSweepFigure:
 def symmetry_figure(weights):
     """The incoming weights of one hidden layer, one image per ``label: W`` (rows: inputs, columns: units).
 
-    Identical columns, i.e. units that are copies of each other, show up as vertical stripes of
-    equal colour across the whole image.
+    Identical columns, i.e. units that are copies of each other, make every row one colour: the
+    image is made of horizontal stripes only.
     """
     fig, axes = new_figure(ncols=len(weights))
     axes = np.atleast_1d(axes)
