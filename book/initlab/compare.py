@@ -3,7 +3,7 @@ r"""Comparing initializations by measurement: the same network from several seed
 Chapter 5 asks which initialization trains faster and better. One run answers nothing (a seed can be
 lucky), so :func:`train_seeds` trains one network per seed and :class:`SeedRuns` summarises them:
 final loss and test accuracy as mean ± standard deviation over seeds, and the number of steps each seed
-needed to bring its (smoothed) loss below a target. :func:`scale_sweep` measures, for each init scale,
+needed to bring its loss, averaged over a few steps, below a target. :func:`scale_sweep` measures, for each init scale,
 the signal and the gradient at every layer before training and the loss after a short training run.
 :func:`unit_spread` measures how far a layer's units are from being identical copies of each other.
 """
@@ -19,7 +19,7 @@ from ._checks import finite_number, one_of, positive_int
 from .mlp import MLP
 from .training import accuracy, train
 
-__all__ = ["unit_spread", "steps_to_target", "SeedRuns", "train_seeds", "signal_mean_squares", "std_profile",
+__all__ = ["unit_spread", "SeedRuns", "train_seeds", "signal_mean_squares", "std_profile",
            "SweepPoint", "scale_sweep"]
 
 
@@ -33,24 +33,6 @@ def unit_spread(w):
     if w.ndim != 2 or w.size == 0:
         raise ValueError(f"w must be a non-empty (fan_in, fan_out) matrix, got shape {w.shape}")
     return float(np.max(np.ptp(w, axis=1)))
-
-
-def steps_to_target(loss, target, window=10):
-    """The first step at which the mean loss over the ``window`` steps ending there is ``<= target``.
-
-    Smoothing over a window keeps one lucky mini-batch from counting as success. Returns an int, or
-    ``None`` if the run never got there.
-    """
-    target = finite_number(target, "target")
-    window = positive_int(window, "window")
-    loss = np.asarray(loss, dtype=np.float64)
-    if loss.ndim != 1:
-        raise ValueError(f"loss must be a 1-D sequence of per-step losses, got shape {loss.shape}")
-    if loss.size < window:
-        return None
-    smoothed = np.convolve(loss, np.ones(window) / window, mode="valid")
-    hits = np.flatnonzero(smoothed <= target)
-    return int(hits[0]) + window - 1 if hits.size else None
 
 
 def _seeds(seeds):
@@ -85,8 +67,9 @@ class SeedRuns:
 
     @property
     def steps(self):
-        """Each run's :func:`steps_to_target` (``None``: never reached)."""
-        return [steps_to_target(h.loss, self.target, self.window) for h in self.histories]
+        """Each run's first step with the loss, averaged over ``window`` steps, below the target
+        (:meth:`initlab.History.steps_to_loss`; ``None``: never reached)."""
+        return [h.steps_to_loss(self.target, self.window) for h in self.histories]
 
     def summary(self):
         """``(loss mean, loss std, accuracy mean, accuracy std, steps mean or None, runs that reached the target)``.

@@ -37,26 +37,6 @@ def test_constant_init_keeps_units_identical_through_training(spirals):
     assert np.ptp(model.weights[0]) > 1e-3  # the weights did move
 
 
-# --- steps_to_target -------------------------------------------------------------------------------
-
-def test_steps_to_target_uses_the_smoothed_loss():
-    loss = [3.0, 0.1, 3.0, 1.0, 1.0, 0.4, 0.4, 0.4]
-    assert compare.steps_to_target(loss, 0.5, window=1) == 1  # the lucky batch counts without smoothing
-    assert compare.steps_to_target(loss, 0.5, window=3) == 7  # mean of steps 5..7 is the first <= 0.5
-    assert compare.steps_to_target(loss, 0.1, window=3) is None
-    assert compare.steps_to_target(loss[:2], 0.5, window=3) is None  # shorter than the window
-
-
-@pytest.mark.parametrize("kwargs, error, match", [
-    (dict(loss=[1.0], target="a"), TypeError, "target must be a real number"),
-    (dict(loss=[1.0], target=0.5, window=0), ValueError, "window must be a positive integer"),
-    (dict(loss=[[1.0]], target=0.5), ValueError, "loss must be a 1-D"),
-])
-def test_steps_to_target_checks_its_arguments(kwargs, error, match):
-    with pytest.raises(error, match=match):
-        compare.steps_to_target(**kwargs)
-
-
 # --- train_seeds / SeedRuns ---------------------------------------------------------------------------
 
 def build_tanh(seed):
