@@ -25,8 +25,8 @@ import math
 import numpy as np
 
 from . import activations as _activations
+from . import theory
 from ._checks import finite_number, generator, matrix, positive_int
-from .gaussian import expectation
 
 __all__ = ["BatchNorm", "batch_statistics", "batch_mean_std", "expected_batch_var", "gradient_growth"]
 
@@ -152,8 +152,7 @@ def gradient_growth(activation):
     of Yang et al. (2019).
     """
     f = _activations.get(activation)
-    mean = expectation(f)
-    variance = expectation(lambda z: f(z) ** 2) - mean ** 2
+    variance = theory.activation_std(f, 1.0) ** 2
     if not variance > 0:
         raise ValueError(f"activation {f.name!r} has zero variance on N(0, 1): the factor is undefined")
-    return expectation(lambda z: f.derivative(z) ** 2) / variance
+    return theory.gradient_factor(f, 1.0, 1.0) / variance

@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from initlab import MLP, activations, init, losses
+from initlab.gradcheck import numerical_gradient
 
 H = 1e-6
 # Central differences of a float64 loss of size ~1: truncation ~H^2, rounding ~1e-16 / H = 1e-10.
@@ -34,19 +35,6 @@ def loss_and_dout(model, x, loss_name, seed=0):
         target = rng.normal(size=(BATCH, SIZES[-1]))
     loss_fn = losses.get(loss_name)
     return (lambda: loss_fn(model.forward(x), target)[0]), (lambda: loss_fn(model.forward(x), target)[1])
-
-
-def numerical_gradient(f, param):
-    grad = np.zeros_like(param)
-    for i in np.ndindex(param.shape):
-        old = param[i]
-        param[i] = old + H
-        up = f()
-        param[i] = old - H
-        down = f()
-        param[i] = old
-        grad[i] = (up - down) / (2 * H)
-    return grad
 
 
 # --- shapes and records ---------------------------------------------------------------------------
@@ -122,8 +110,8 @@ def test_backward_matches_finite_differences(activation, loss_name):
     assert min(np.abs(z).min() for z in model.pre_activations[:-1]) > 1e-4
     tol = FD_TOL_GELU if activation == "gelu" else FD_TOL
     for k, (dw, db) in enumerate(grads):
-        np.testing.assert_allclose(dw, numerical_gradient(loss, model.weights[k]), **tol)
-        np.testing.assert_allclose(db, numerical_gradient(loss, model.biases[k]), **tol)
+        np.testing.assert_allclose(dw, numerical_gradient(loss, model.weights[k], h=H), **tol)
+        np.testing.assert_allclose(db, numerical_gradient(loss, model.biases[k], h=H), **tol)
     assert max(np.abs(dw).max() for dw, _ in grads) > 1e-2  # the comparison was not of zeros
 
 
@@ -138,14 +126,14 @@ def test_backward_with_batch_norm_and_skips_matches_finite_differences(options):
     loss, dout = loss_and_dout(model, x, "cross_entropy")
     model.backward(dout())
     for p, g in zip(model.parameters(), model.gradients()):
-        np.testing.assert_allclose(g, numerical_gradient(loss, p), **FD_TOL)
+        np.testing.assert_allclose(g, numerical_gradient(loss, p, h=H), **FD_TOL)
 
 
 def test_grad_input_matches_finite_differences():
     model, x = model_and_data("tanh", seed=4)
     loss, dout = loss_and_dout(model, x, "mse")
     model.backward(dout())
-    np.testing.assert_allclose(model.grad_input, numerical_gradient(loss, x), **FD_TOL)
+    np.testing.assert_allclose(model.grad_input, numerical_gradient(loss, x, h=H), **FD_TOL)
 
 
 @pytest.mark.parametrize("activation", ["tanh", "relu", "selu"])
