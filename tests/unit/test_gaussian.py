@@ -62,3 +62,23 @@ def test_bad_arguments_name_themselves():
         expectation(3.0)
     with pytest.raises(ValueError, match="f must return one value per input"):
         expectation(lambda z: z.sum())
+
+
+@pytest.mark.parametrize("mean", [-30.0, -1.5, 0.3, 4.0, 250.0])
+@pytest.mark.parametrize("std", [1e-3, 0.7, 20.0])
+def test_a_nonzero_mean_against_closed_forms(mean, std):
+    # E[z] = μ, E[z²] = μ² + s², and E[relu(z)] = μΦ(μ/s) + sφ(μ/s), whose kink at 0 is off-centre.
+    assert expectation(lambda z: z, std, mean) == pytest.approx(mean, rel=1e-10, abs=1e-12)
+    assert expectation(lambda z: z ** 2, std, mean) == pytest.approx(mean ** 2 + std ** 2, rel=1e-10)
+    t = mean / std
+    exact = mean * 0.5 * math.erfc(-t / math.sqrt(2)) + std * math.exp(-t * t / 2) / math.sqrt(2 * math.pi)
+    assert expectation(relu, std, mean) == pytest.approx(exact, rel=1e-9, abs=1e-300)
+
+
+def test_zero_std_with_a_mean_is_f_at_the_mean():
+    assert expectation(lambda z: z ** 3, 0.0, 2.0) == pytest.approx(8.0)
+
+
+def test_a_non_finite_mean_is_refused():
+    with pytest.raises(ValueError, match="mean"):
+        expectation(relu, 1.0, float("nan"))
