@@ -14,7 +14,8 @@ from ._checks import finite_number, generator, one_of, positive_int
 
 __all__ = [
     "calculate_gain", "zeros", "constant", "normal", "uniform", "linear_default", "xavier_uniform", "xavier_normal",
-    "kaiming_uniform", "kaiming_normal", "lecun_normal", "orthogonal", "scaled_normal", "get", "NAMES",
+    "kaiming_uniform", "kaiming_normal", "lecun_normal", "orthogonal", "scaled_normal", "scaled_orthogonal", "get",
+    "NAMES",
 ]
 
 _LINEAR_FNS = (
@@ -218,4 +219,19 @@ def scaled_normal(scale):
         return normal(fan_in, fan_out, std=scale / math.sqrt(positive_int(fan_in, "fan_in")), rng=rng)
 
     initializer.__name__ = f"scaled_normal({scale:g})"
+    return initializer
+
+
+def scaled_orthogonal(scale):
+    r"""An initializer drawing :func:`orthogonal` with ``gain = scale``: every singular value equals ``scale``.
+
+    The orthogonal counterpart of :func:`scaled_normal` (same :math:`\sigma_w`, the same mean square
+    :math:`\text{scale}^2/\text{fan\_in}` per entry for a square layer), for comparing the two at one scale.
+    """
+    scale = finite_number(scale, "scale", positive=True)
+
+    def initializer(fan_in, fan_out, rng=None):
+        return orthogonal(fan_in, fan_out, gain=scale, rng=rng)
+
+    initializer.__name__ = f"scaled_orthogonal({scale:g})"
     return initializer

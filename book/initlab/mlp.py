@@ -20,7 +20,7 @@ import numpy as np
 from . import activations as _activations
 from . import init as _init
 from .batchnorm import BatchNorm
-from ._checks import generator, matrix, positive_int
+from ._checks import finite_number, generator, matrix, positive_int
 
 __all__ = ["MLP"]
 
@@ -44,6 +44,10 @@ class MLP:
         Put a :class:`BatchNorm` (in ``norms``) between each hidden linear layer and its activation.
     residual : bool
         Add a skip connection around each hidden layer whose input and output widths agree.
+    bias_std : float
+        Biases are drawn ``N(0, bias_std²)`` (the σ_b of mean-field theory), from the same generator
+        after all the weights, so a seed gives the same weights whatever ``bias_std`` is; 0 (the
+        default) keeps them at zero and draws nothing.
 
     After ``forward(x)``: ``pre_activations[k]`` is what layer ``k + 1``'s activation receives
     (:math:`z_{k+1}`, batch-normalised when ``batch_norm``) and ``activations[k]`` is
@@ -53,7 +57,7 @@ class MLP:
     """
 
     def __init__(self, sizes, activation="relu", init="kaiming_normal", rng=None, dtype=np.float32,
-                 batch_norm=False, residual=False):
+                 batch_norm=False, residual=False, bias_std=0.0):
         if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__") or len(sizes) < 2:
             raise ValueError(f"sizes must be a sequence of at least two layer widths, got {sizes!r}")
         self.sizes = [positive_int(n, f"sizes[{i}]") for i, n in enumerate(sizes)]
@@ -70,6 +74,9 @@ class MLP:
                 raise ValueError(f"init returned shape {w.shape} for a ({fan_in}, {fan_out}) layer")
             self.weights.append(w.astype(self.dtype))
             self.biases.append(np.zeros(fan_out, dtype=self.dtype))
+        bias_std = finite_number(bias_std, "bias_std", nonnegative=True)
+        if bias_std > 0:
+            self.biases = [gen.normal(0.0, bias_std, b.shape).astype(self.dtype) for b in self.biases]
         hidden = self.sizes[1:-1]
         self.norms = [BatchNorm(n, dtype=self.dtype) for n in hidden] if batch_norm else []
         self.skips = [bool(residual) and self.sizes[k] == self.sizes[k + 1] for k in range(len(hidden))]

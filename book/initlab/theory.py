@@ -13,15 +13,18 @@ the *length map*. Backward, each layer multiplies the mean square of the back-pr
 when the widths differ). Expectations come from :func:`initlab.gaussian.expectation`.
 """
 
+import math
 import numbers
 
 import numpy as np
 
 from . import activations as _activations
 from ._checks import finite_number, positive_int
-from .gaussian import expectation
+from .gaussian import expectation, expectation_pair
 
-__all__ = ["length_map", "forward_variances", "gradient_factor", "activation_std"]
+__all__ = ["length_map", "forward_variances", "gradient_factor", "activation_std", "length_map_slope",
+           "fixed_point", "chi1", "correlation_map", "correlation_fixed_point", "depth_scales",
+           "critical_sigma_w"]
 
 
 def length_map(activation, q, sigma_w, sigma_b=0.0):
@@ -72,3 +75,220 @@ def activation_std(activation, q):
     std = np.sqrt(finite_number(q, "q", nonnegative=True))
     mean = expectation(phi, std)
     return float(np.sqrt(max(expectation(lambda z: phi(z) ** 2, std) - mean ** 2, 0.0)))
+
+
+# The edge of chaos (Poole et al. 2016; Schoenholz et al. 2017) -----------------------------------
+
+_Q_MAX = 1e12  # a variance beyond this counts as growing without bound
+_Q_MIN = 1e-8  # below this the quadrature (relative error ~1e-10) cannot tell ℒ(q) − q from 0
+
+
+def _root(f, lo, hi, f_lo=None, f_hi=None, rtol=1e-13):
+    """A zero of ``f`` in ``[lo, hi]``, where ``f(lo)`` and ``f(hi)`` differ in sign (or one is 0).
+
+    Regula falsi with the Illinois modification: as safe as bisection (the bracket always holds a zero),
+    and superlinear for the smooth functions here, so a dozen or so evaluations instead of fifty.
+    """
+    f_lo = f(lo) if f_lo is None else f_lo
+    f_hi = f(hi) if f_hi is None else f_hi
+    side = 0
+    for _ in range(200):
+        if f_lo == 0.0 or hi - lo <= rtol * max(abs(lo), abs(hi)):
+            return lo if abs(f_lo) <= abs(f_hi) else hi
+        if f_hi == 0.0:
+            return hi
+        mid = (lo * f_hi - hi * f_lo) / (f_hi - f_lo)
+        if not lo < mid < hi:
+            mid = (lo + hi) / 2
+        f_mid = f(mid)
+        if (f_mid > 0) == (f_lo > 0):
+            lo, f_lo = mid, f_mid
+            f_hi = f_hi / 2 if side == -1 else f_hi
+            side = -1
+        else:
+            hi, f_hi = mid, f_mid
+            f_lo = f_lo / 2 if side == 1 else f_lo
+            side = 1
+    return (lo + hi) / 2
+
+
+def length_map_slope(activation, q, sigma_w):
+    r"""``ℒ'(q) = σ_w² d/dq E[φ(√q ξ)²] = σ_w² E[φ(√q ξ)² (ξ² − 1)] / (2q)``: how a small change of ``q``
+    is carried to the next layer. The second form follows from differentiating the Gaussian density,
+    :math:`\partial_q\, e^{-z^2/2q}/\sqrt{2\pi q} = \frac{z^2/q - 1}{2q}\, e^{-z^2/2q}/\sqrt{2\pi q}`,
+    and needs no derivative of φ. At ``q = 0`` it is the limit ``σ_w² φ'(0)²`` (for φ(0) = 0)."""
+    phi = _activations.get(activation)
+    q = finite_number(q, "q", nonnegative=True)
+    sigma_w = finite_number(sigma_w, "sigma_w", nonnegative=True)
+    if q == 0.0:
+        return gradient_factor(phi, 0.0, sigma_w)
+    std = math.sqrt(q)
+    return sigma_w ** 2 * expectation(lambda z: phi(z) ** 2 * ((z / std) ** 2 - 1), std) / (2 * q)
+
+
+def fixed_point(activation, sigma_w, sigma_b=0.0, q0=1.0):
+    r"""``q* = lim q_k``: the fixed point ``ℒ(q*) = q*`` of the length map that ``q_1 = q0`` converges to.
+
+    ``ℒ`` increases with ``q`` for the book's activations, so the iteration moves monotonically from
+    ``q0`` towards the nearest fixed point in the direction of ``ℒ(q0) − q0``; that fixed point is found
+    by bracketing and root finding on ``ℒ(q) − q``, not by iterating, which at the critical point
+    (tanh, ``σ_w = 1``, ``σ_b = 0``) would approach ``q* = 0`` only like ``1/(2k)``.
+
+    Returns ``0.0`` when the variance dies out (odd φ, ``σ_b = 0`` and ``σ_w φ'(0) ≤ 1``; a fixed point
+    below 1e-8 is reported as 0, since the quadrature cannot resolve ``ℒ(q) − q`` there), ``math.inf``
+    when it grows without bound (relu with ``σ_w > √2``, or ``σ_w = √2`` and ``σ_b > 0``), and ``q0``
+    itself when ``ℒ(q0) = q0`` (relu at ``σ_w = √2``, ``σ_b = 0``, where every ``q`` is a fixed point).
+    """
+    phi = _activations.get(activation)
+    sigma_w = finite_number(sigma_w, "sigma_w", nonnegative=True)
+    sigma_b = finite_number(sigma_b, "sigma_b", nonnegative=True)
+    q0 = finite_number(q0, "q0", positive=True)
+
+    def gap(q):
+        return length_map(phi, q, sigma_w, sigma_b) - q
+
+    g0 = gap(q0)
+    if abs(g0) <= 1e-9 * q0:
+        return q0
+    q, g = q0, g0
+    if g0 > 0:
+        while g > 0:
+            if q > _Q_MAX:
+                return math.inf
+            q_prev, g_prev = q, g
+            q, g = 4 * q, gap(4 * q)
+        return _root(gap, q_prev, q, g_prev, g)
+    while g < 0:
+        if q < _Q_MIN:
+            return 0.0
+        q_prev, g_prev = q, g
+        q, g = q / 4, gap(q / 4)
+    return _root(gap, q, q_prev, g, g_prev)
+
+
+def _finite_fixed_point(phi, sigma_w, sigma_b):
+    q = fixed_point(phi, sigma_w, sigma_b)
+    if math.isinf(q):
+        raise ValueError(f"{phi.name} with sigma_w={sigma_w:g}, sigma_b={sigma_b:g} has no finite fixed point: "
+                         "the variance grows without bound (choose a smaller sigma_w)")
+    return q
+
+
+def chi1(activation, sigma_w, sigma_b=0.0):
+    r"""``χ₁ = σ_w² E[φ'(√q* ξ)²]``: the :func:`gradient_factor` at the fixed point ``q*``.
+
+    It is the slope of the correlation map at ``c = 1`` (Poole et al. 2016): below 1 (ordered phase)
+    nearby inputs converge and gradients vanish, above 1 (chaotic phase) they decorrelate and gradients
+    explode. Raises ``ValueError`` when ``q*`` is infinite.
+    """
+    phi = _activations.get(activation)
+    sigma_w = finite_number(sigma_w, "sigma_w", nonnegative=True)
+    sigma_b = finite_number(sigma_b, "sigma_b", nonnegative=True)
+    return gradient_factor(phi, _finite_fixed_point(phi, sigma_w, sigma_b), sigma_w)
+
+
+def correlation_map(activation, c, q, sigma_w, sigma_b=0.0):
+    r"""The correlation of two inputs' pre-activations at the next layer, given ``c`` at this one.
+
+    .. math:: c' = \frac{\sigma_w^2\,\mathbb E[\phi(u_1)\phi(u_2)] + \sigma_b^2}{\mathcal L(q)},
+
+    where ``(u1, u2)`` is Gaussian with variances ``q`` and correlation ``c`` (both inputs at the same
+    ``q``) and ``ℒ(q)`` is the next layer's variance (Poole et al. 2016, eq. 5).
+    """
+    phi = _activations.get(activation)
+    c = finite_number(c, "c")
+    if not -1.0 <= c <= 1.0:
+        raise ValueError(f"c must be a correlation in [-1, 1], got {c}")
+    q = finite_number(q, "q", nonnegative=True)
+    sigma_w = finite_number(sigma_w, "sigma_w", nonnegative=True)
+    sigma_b = finite_number(sigma_b, "sigma_b", nonnegative=True)
+    q_next = length_map(phi, q, sigma_w, sigma_b)
+    if q_next == 0.0:
+        raise ValueError(f"q={q:g} and sigma_b=0 give the next layer variance 0: the correlation is undefined")
+    return (sigma_w ** 2 * expectation_pair(lambda a, b: phi(a) * phi(b), math.sqrt(q), c) + sigma_b ** 2) / q_next
+
+
+def correlation_fixed_point(activation, sigma_w, sigma_b=0.0):
+    r"""``c*``: the stable fixed point of :func:`correlation_map` at ``q = q*``.
+
+    ``c = 1`` is always a fixed point; it is the stable one when ``χ₁ ≤ 1`` (ordered phase). When
+    ``χ₁ > 1`` (chaotic phase) the map lies below the diagonal just left of 1 and at or above it at
+    ``c = 0`` (its value there is ``(σ_w² E[φ(u)]² + σ_b²)/q* ≥ 0``), so a second fixed point
+    ``0 ≤ c* < 1`` lies in between; it is found by root finding on ``C(c) − c``.
+    """
+    phi = _activations.get(activation)
+    sigma_w = finite_number(sigma_w, "sigma_w", nonnegative=True)
+    sigma_b = finite_number(sigma_b, "sigma_b", nonnegative=True)
+    q = _finite_fixed_point(phi, sigma_w, sigma_b)
+    if q == 0.0 or gradient_factor(phi, q, sigma_w) <= 1.0:
+        return 1.0
+
+    def gap(c):
+        return correlation_map(phi, c, q, sigma_w, sigma_b) - c
+
+    g0 = gap(0.0)
+    gap_near_one, eps = gap(0.5), 0.5
+    while gap_near_one >= 0:
+        eps /= 8
+        if eps < 1e-12:
+            return 1.0  # χ₁ within rounding of 1: c* and 1 cannot be told apart
+        gap_near_one = gap(1 - eps)
+    return _root(gap, 0.0, 1 - eps, g0, gap_near_one) if g0 > 0 else 0.0
+
+
+def depth_scales(activation, sigma_w, sigma_b=0.0):
+    r"""``(ξ_q, ξ_c)``: how many layers it takes for a deviation of ``q`` from ``q*``, and of ``c`` from
+    ``c*``, to shrink by a factor ``e`` (Schoenholz et al. 2017, eqs. 6 and 9):
+
+    .. math:: \xi_q = -1/\ln \mathcal L'(q^*), \qquad
+              \xi_c = -1/\ln \chi_{c^*}, \quad \chi_{c^*} = \sigma_w^2\,\mathbb E[\phi'(u_1)\phi'(u_2)]
+              \text{ at } c = c^*,
+
+    where ``χ_{c*}`` is the slope of the correlation map at ``c*`` (``= χ₁`` in the ordered phase,
+    where ``c* = 1``). A slope of 1 (the critical line for ``ξ_c``) gives ``math.inf``.
+    """
+    phi = _activations.get(activation)
+    sigma_w = finite_number(sigma_w, "sigma_w", nonnegative=True)
+    sigma_b = finite_number(sigma_b, "sigma_b", nonnegative=True)
+    q = _finite_fixed_point(phi, sigma_w, sigma_b)
+    c = correlation_fixed_point(phi, sigma_w, sigma_b)
+    slope_q = length_map_slope(phi, q, sigma_w)
+    slope_c = sigma_w ** 2 * expectation_pair(lambda a, b: phi.derivative(a) * phi.derivative(b), math.sqrt(q), c)
+
+    def scale(slope):
+        return -1.0 / math.log(slope) if 0.0 < slope < 1.0 - 1e-12 else (math.inf if slope > 0 else 0.0)
+
+    return scale(slope_q), scale(slope_c)
+
+
+def critical_sigma_w(activation, sigma_b=0.0):
+    r"""The ``σ_w`` at which ``χ₁ = 1`` for this ``σ_b``: a point of the critical line (edge of chaos).
+
+    Found as Poole et al. (2016) draw the line, parametrised by ``q``: ``χ₁ = 1`` at ``q* = q`` means
+    ``σ_w² = 1/E[φ'(√q ξ)²]``, and ``q`` is then a fixed point when
+    ``σ_b² = q − E[φ(√q ξ)²]/E[φ'(√q ξ)²]``; this is solved for ``q`` by root finding. For φ(0) = 0 at
+    ``σ_b = 0`` the answer is the limit ``q → 0``, ``1/|φ'(0)|``. Raises ``ValueError`` when no ``q`` up
+    to 1e12 fits (relu with ``σ_b > 0``: its ``χ₁ = σ_w²/2`` reaches 1 only where ``q*`` is infinite).
+    """
+    phi = _activations.get(activation)
+    sigma_b = finite_number(sigma_b, "sigma_b", nonnegative=True)
+
+    def slope2(q):
+        return expectation(lambda z: phi.derivative(z) ** 2, math.sqrt(q))
+
+    def gap(q):
+        return q - expectation(lambda z: phi(z) ** 2, math.sqrt(q)) / slope2(q) - sigma_b ** 2
+
+    tiny = 1e-12
+    if sigma_b == 0.0 and float(phi(np.zeros(1))[0]) == 0.0:
+        return 1.0 / math.sqrt(slope2(tiny))
+    lo, g_lo = tiny, gap(tiny)
+    hi, g_hi = lo, g_lo
+    while g_hi < 0:
+        lo, g_lo = hi, g_hi
+        hi *= 4
+        if hi > _Q_MAX:
+            raise ValueError(f"{phi.name} has no critical sigma_w at sigma_b={sigma_b:g}: "
+                             "χ₁ = 1 is not reached at any finite fixed point")
+        g_hi = gap(hi)
+    return 1.0 / math.sqrt(slope2(_root(gap, lo, hi, g_lo, g_hi)))

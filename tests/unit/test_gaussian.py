@@ -82,3 +82,50 @@ def test_zero_std_with_a_mean_is_f_at_the_mean():
 def test_a_non_finite_mean_is_refused():
     with pytest.raises(ValueError, match="mean"):
         expectation(relu, 1.0, float("nan"))
+
+
+# expectation_pair: E[f(u1, u2)] for a correlated Gaussian pair ----------------------------------
+
+from initlab.gaussian import expectation_pair  # noqa: E402
+
+
+@pytest.mark.parametrize("corr", [-0.95, -0.3, 0.0, 0.5, 0.9, 0.999])
+@pytest.mark.parametrize("std", [0.1, 1.0, 7.0])
+def test_pair_against_the_arc_cosine_kernel_of_relu(std, corr):
+    # Cho & Saul (2009): E[relu(u1) relu(u2)] = q/(2π) (√(1 − c²) + (π − arccos c) c), q = std².
+    q = std ** 2
+    exact = q / (2 * math.pi) * (math.sqrt(1 - corr ** 2) + (math.pi - math.acos(corr)) * corr)
+    assert expectation_pair(lambda a, b: relu(a) * relu(b), std, corr) == pytest.approx(exact, rel=1e-9, abs=1e-15)
+    # Both positive: 1/4 + arcsin(c)/(2π) (Sheppard's formula), an integrand with two jumps; at c → 1 the
+    # outer integrand P(u2 > 0 | u1) is a step of width s√(1 − c²), which 64 nodes resolve to ~1e-9.
+    both = expectation_pair(lambda a, b: (a > 0) * (b > 0) * 1.0, std, corr)
+    assert both == pytest.approx(0.25 + math.asin(corr) / (2 * math.pi), abs=1e-9)
+
+
+def test_pair_moments_and_the_fully_correlated_limits():
+    assert expectation_pair(lambda a, b: a * b, 2.0, 0.3) == pytest.approx(1.2, rel=1e-12)
+    assert expectation_pair(lambda a, b: a ** 2 * b ** 2, 1.0, 0.5) == pytest.approx(1 + 2 * 0.25, rel=1e-10)
+    for c in (1.0, -1.0):
+        assert expectation_pair(lambda a, b: a * b, 1.5, c) == pytest.approx(c * 2.25, rel=1e-12)
+    assert expectation_pair(lambda a, b: a + b + 3.0, 0.0, 0.2) == 3.0
+
+
+def test_pair_against_monte_carlo_for_tanh():
+    std, corr = 1.3, 0.4
+    z = np.random.default_rng(0).standard_normal((2, 10 ** 6))
+    u1, u2 = std * z[0], std * (corr * z[0] + math.sqrt(1 - corr ** 2) * z[1])
+    for f in (lambda a, b: tanh(a) * tanh(b), lambda a, b: tanh.derivative(a) * tanh.derivative(b)):
+        sample = f(u1, u2)
+        standard_error = sample.std() / math.sqrt(sample.size)
+        assert abs(expectation_pair(f, std, corr) - sample.mean()) < 4 * standard_error
+
+
+def test_pair_bad_arguments_name_themselves():
+    with pytest.raises(ValueError, match=r"corr must be in \[-1, 1\]"):
+        expectation_pair(lambda a, b: a * b, 1.0, 1.5)
+    with pytest.raises(ValueError, match="std must be >= 0"):
+        expectation_pair(lambda a, b: a * b, -1.0, 0.5)
+    with pytest.raises(TypeError, match="f must be a function of two arrays"):
+        expectation_pair(2.0)
+    with pytest.raises(ValueError, match="f must return one value per pair"):
+        expectation_pair(lambda a, b: np.sum(a * b), 1.0, 0.5)

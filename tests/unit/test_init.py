@@ -263,3 +263,15 @@ def test_bad_rng(name, bad, error, message):
 def test_bad_arguments(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_scaled_orthogonal_has_every_singular_value_equal_to_scale():
+    make = init.scaled_orthogonal(1.5)
+    assert make.__name__ == "scaled_orthogonal(1.5)"
+    for shape in [(6, 6), (8, 5), (5, 8)]:
+        w = make(*shape, rng=0)
+        assert w.shape == shape and w.dtype == np.float32
+        np.testing.assert_allclose(np.linalg.svd(w, compute_uv=False), 1.5, rtol=1e-5)
+    np.testing.assert_array_equal(make(6, 6, rng=3), init.orthogonal(6, 6, gain=1.5, rng=3))
+    with pytest.raises(ValueError, match="scale must be > 0"):
+        init.scaled_orthogonal(0.0)

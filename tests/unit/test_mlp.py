@@ -243,3 +243,22 @@ def test_backward_rejects_wrong_dout(dout, message):
     model.forward(np.ones((5, 3)))
     with pytest.raises(ValueError, match=message):
         model.backward(dout)
+
+
+def test_bias_std_draws_biases_after_the_weights():
+    plain = MLP([6, 50, 40, 3], activation="tanh", rng=3)
+    biased = MLP([6, 50, 40, 3], activation="tanh", rng=3, bias_std=0.5)
+    for w, v in zip(plain.weights, biased.weights):  # same seed, same weights
+        np.testing.assert_array_equal(w, v)
+    assert all(not b.any() for b in plain.biases)
+    draws = np.concatenate(biased.biases)
+    assert draws.dtype == np.float32 and draws.size == 93
+    # 93 draws of N(0, 0.25): the sample std is within 20 % of 0.5 (about 3 standard errors).
+    assert np.std(draws) == pytest.approx(0.5, rel=0.2)
+
+
+def test_bias_std_is_checked():
+    with pytest.raises(ValueError, match="bias_std must be >= 0"):
+        MLP([3, 4, 2], bias_std=-0.1)
+    with pytest.raises(TypeError, match="bias_std must be a real number"):
+        MLP([3, 4, 2], bias_std="0.1")

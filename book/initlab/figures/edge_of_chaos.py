@@ -1,0 +1,197 @@
+"""Chapter 7's edge-of-chaos figures: the length and correlation maps, the (σ_w, σ_b) phase diagram with
+the signal and the gradient of a simulated network, and where deep networks still train."""
+
+import math
+
+import numpy as np
+
+from .. import init, losses, theory
+from ..mlp import MLP
+from ..plots import new_figure
+from ..style import COLOURS
+
+__all__ = ["length_map_figure", "correlation_map_figure", "trainability_figure", "critical_line",
+           "EdgeOfChaosFigure"]
+
+_ORDERED, _CHAOTIC = "#cfe3f3", "#f6dccb"  # light tints of the palette's blue and vermillion
+
+
+def length_map_figure(activation, settings):
+    """``ℒ(q)`` against ``q`` for each ``(σ_w, σ_b)`` in ``settings``, with the diagonal ``ℒ(q) = q``:
+    where a curve crosses the diagonal is a fixed point ``q*`` (marked; the axes reach 1.25 times the
+    largest finite one)."""
+    fig, ax = new_figure()
+    fixed = [theory.fixed_point(activation, w, b) for w, b in settings]
+    q_max = 1.25 * max([1.0] + [v for v in fixed if np.isfinite(v)])
+    q = np.linspace(0.0, q_max, 121)
+    ax.plot(q, q, color="grey", linestyle=":", label=r"$\mathcal{L}(q) = q$")
+    for colour, (sigma_w, sigma_b), q_star in zip(COLOURS, settings, fixed):
+        ax.plot(q, [theory.length_map(activation, v, sigma_w, sigma_b) for v in q], color=colour,
+                label=fr"$\sigma_w = {sigma_w:g}$, $\sigma_b = {sigma_b:g}$")
+        ax.plot([q_star], [q_star], "o", color=colour)
+    ax.set_xlim(0, q_max)
+    ax.set_ylim(0, q_max)
+    ax.set_xlabel(r"$q_k$ (variance of layer $k$'s pre-activations)")
+    ax.set_ylabel(r"$q_{k+1} = \mathcal{L}(q_k)$")
+    ax.legend(fontsize="small")
+    return fig
+
+
+def correlation_map_figure(activation, settings, points=41):
+    """The correlation map ``c_{k+1} = C(c_k)`` at ``q = q*`` for each ``(σ_w, σ_b)``, its slope ``χ₁`` at
+    ``c = 1`` and the stable fixed point ``c*`` (marked)."""
+    fig, ax = new_figure()
+    c = np.linspace(0.0, 1.0, points)
+    ax.plot(c, c, color="grey", linestyle=":", label="$C(c) = c$")
+    for colour, (sigma_w, sigma_b) in zip(COLOURS, settings):
+        q = theory.fixed_point(activation, sigma_w, sigma_b)
+        ax.plot(c, [theory.correlation_map(activation, v, q, sigma_w, sigma_b) for v in c], color=colour,
+                label=fr"$\sigma_w = {sigma_w:g}$, $\sigma_b = {sigma_b:g}$: "
+                      fr"$\chi_1 = {theory.gradient_factor(activation, q, sigma_w):.2f}$")
+        c_star = theory.correlation_fixed_point(activation, sigma_w, sigma_b)
+        ax.plot([c_star], [c_star], "o", color=colour)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("$c_k$ (correlation of two inputs' pre-activations at layer $k$)")
+    ax.set_ylabel("$c_{k+1}$")
+    ax.legend(fontsize="small", loc="lower right")
+    return fig
+
+
+def critical_line(activation, sigma_bs):
+    """The critical ``σ_w`` for each ``σ_b`` (see :func:`initlab.theory.critical_sigma_w`), an array."""
+    return np.array([theory.critical_sigma_w(activation, s) for s in sigma_bs])
+
+
+def _phase_axes(ax, activation, sigma_w_max, sigma_b_max):
+    """Shade the ordered and the chaotic phase and draw the critical line between them."""
+    sigma_b = np.linspace(0.0, sigma_b_max, 25)
+    line = critical_line(activation, sigma_b)
+    ax.fill_betweenx(sigma_b, 0, line, color=_ORDERED)
+    ax.fill_betweenx(sigma_b, line, sigma_w_max, color=_CHAOTIC)
+    ax.plot(line, sigma_b, color="black", label=r"critical line $\chi_1 = 1$")
+    ax.text(0.45, 0.85 * sigma_b_max, "ordered\n" + r"$\chi_1 < 1$", ha="center", fontsize="small")
+    ax.text(0.5 * (line[-1] + sigma_w_max), 0.3 * sigma_b_max, "chaotic\n" + r"$\chi_1 > 1$", ha="center",
+            fontsize="small")
+    ax.set_xlim(0, sigma_w_max)
+    ax.set_ylim(0, sigma_b_max)
+    ax.set_xlabel(r"$\sigma_w$")
+    ax.set_ylabel(r"$\sigma_b$")
+    ax.grid(False)
+
+
+def trainability_figure(accuracy, sigma_ws, depths, scales, sigma_b, activation="tanh"):
+    """Training accuracy (colour) for each ``σ_w`` (column) and depth (row), with ``ξ_c`` and ``6ξ_c``
+    (``scales``: one ``ξ_c`` per ``σ_w``) drawn over it (Schoenholz et al. 2017, Fig. 5 in miniature)."""
+    accuracy = np.asarray(accuracy, dtype=np.float64)
+    if accuracy.shape != (len(sigma_ws), len(depths)) or len(scales) != len(sigma_ws):
+        raise ValueError(f"accuracy must have shape (len(sigma_ws), len(depths)) = ({len(sigma_ws)}, "
+                         f"{len(depths)}) and scales one value per sigma_w, got {accuracy.shape} and {len(scales)}")
+    fig, ax = new_figure()
+    cols, rows = np.arange(len(sigma_ws)), np.arange(len(depths))
+    image = ax.pcolormesh(np.arange(len(sigma_ws) + 1) - 0.5, np.arange(len(depths) + 1) - 0.5, accuracy.T,
+                          cmap="viridis", vmin=0.0, vmax=1.0)
+    for i, j in np.ndindex(accuracy.shape):
+        ax.text(i, j, f"{accuracy[i, j]:.2f}", ha="center", va="center", fontsize="x-small",
+                color="black" if accuracy[i, j] > 0.5 else "white")
+    # Depth grows geometrically by row, so a depth L sits at row log(L / depths[0]) / log(ratio).
+    log_depths = np.log(np.asarray(depths, dtype=np.float64))
+
+    def row(value):
+        return np.interp(np.log(value), log_depths, rows, left=-0.5, right=len(depths) - 0.5)
+
+    scales = np.asarray(scales, dtype=np.float64)
+    for factor, style, label in ((1, "--", r"$\xi_c$"), (6, "-", r"$6\,\xi_c$")):
+        ax.plot(cols, [row(factor * s) if math.isfinite(s) else len(depths) - 0.5 for s in scales],
+                style, color="white", linewidth=2, label=label)
+    ax.set_xticks(cols, [f"{s:g}" for s in sigma_ws])
+    ax.set_yticks(rows, [str(d) for d in depths])
+    ax.set_xlim(-0.5, len(sigma_ws) - 0.5)
+    ax.set_ylim(-0.5, len(depths) - 0.5)
+    ax.set_xlabel(fr"$\sigma_w$ ({activation}, $\sigma_b^2 = {sigma_b ** 2:g}$)")
+    ax.set_ylabel("hidden layers L")
+    ax.grid(False)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2, fontsize="small", labelcolor="white",
+              frameon=True, facecolor="0.35", framealpha=1.0)
+    fig.colorbar(image, ax=ax, label="training accuracy")
+    return fig
+
+
+class EdgeOfChaosFigure:
+    """Chapter 7: a point on the (σ_w, σ_b) phase diagram, and what a network there does to the signal.
+
+    ``update(sigma_w, sigma_b)`` moves the marker on the phase diagram (left) and shows, for a network of
+    ``depth`` hidden tanh layers of ``width`` units with weights ``N(0, σ_w²/n)`` and biases
+    ``N(0, σ_b²)``, fed the batch ``x``: the variance ``q_k`` of each layer's pre-activations, predicted by
+    the length map and measured (middle), and the mean square of the back-propagated gradient
+    ``∂ℓ/∂h_k``, predicted from the last hidden layer's measured value by the per-layer factors
+    ``σ_w² E[φ'(√q_k ξ)²]`` and measured (right). Every setting is computed in ``__init__``.
+    """
+
+    def __init__(self, x, y, sigma_ws, sigma_bs, depth=30, width=100, activation="tanh", rng=0):
+        self.activation, self.depth = activation, depth
+        self.results = {(w, b): self._measure(x, y, w, b, width, rng) for w in sigma_ws for b in sigma_bs}
+        self.figure, (ax_phase, ax_q, ax_g) = new_figure(ncols=3, figsize=(10.5, 3.6))
+        _phase_axes(ax_phase, activation, 1.1 * max(sigma_ws), 1.1 * max(sigma_bs))
+        (self.marker,) = ax_phase.plot([], [], "o", color="black", markersize=8, markerfacecolor="white",
+                                       markeredgewidth=2, clip_on=False)
+        layers = np.arange(1, depth + 1)
+        self.layers = layers
+        (self.q_pred,) = ax_q.plot([], [], color=COLOURS[0], label="predicted")
+        (self.q_meas,) = ax_q.plot([], [], "o", color=COLOURS[1], markersize=3, label="measured")
+        (self.g_pred,) = ax_g.plot([], [], color=COLOURS[0], label="predicted")
+        (self.g_meas,) = ax_g.plot([], [], "o", color=COLOURS[1], markersize=3, label="measured")
+        qs = np.concatenate([r["q"] for r in self.results.values()] + [r["q_pred"] for r in self.results.values()])
+        gs = np.concatenate([r["g"] for r in self.results.values()] + [r["g_pred"] for r in self.results.values()])
+        for ax, values, label in ((ax_q, qs, r"$q_k$, variance of $z_k$"),
+                                  (ax_g, gs, r"mean square of $\partial\ell/\partial h_k$")):
+            ax.set_yscale("log")
+            ax.set_ylim(values.min() / 3, values.max() * 1e4)  # headroom for the legend
+            ax.set_xlim(0.5, depth + 0.5)
+            ax.set_xlabel("layer k")
+            ax.set_ylabel(label)
+            ax.legend(fontsize="small", loc="upper right", ncols=2)
+        self.ax_phase, self.ax_q = ax_phase, ax_q
+        self.animated = [self.marker, self.q_pred, self.q_meas, self.g_pred, self.g_meas, ax_phase.title]
+
+    def _measure(self, x, y, sigma_w, sigma_b, width, rng):
+        sizes = [x.shape[1]] + [width] * self.depth + [int(np.max(y)) + 1]
+        model = MLP(sizes, activation=self.activation, init=init.scaled_normal(sigma_w), rng=rng,
+                    bias_std=sigma_b)
+        _, dout = losses.softmax_cross_entropy(model.forward(x), y)
+        model.backward(dout)
+        q = np.array([np.mean(np.square(z, dtype=np.float64)) for z in model.pre_activations[:-1]])
+        g = np.array([np.mean(np.square(d, dtype=np.float64)) for d in model.grad_activations[:-1]])
+        q_pred = theory.forward_variances(self.activation, sigma_w, self.depth,
+                                          float(np.mean(np.square(x, dtype=np.float64))), sigma_b=sigma_b)
+        factors = [theory.gradient_factor(self.activation, v, sigma_w) for v in q_pred[1:]]
+        # ms(∂ℓ/∂h_{k-1}) = σ_w² E[φ'(z_k)²] ms(∂ℓ/∂h_k): from the last hidden layer's measured value down.
+        g_pred = g[-1] * np.concatenate([np.cumprod(factors[::-1])[::-1], [1.0]])
+        return {"q": q, "g": g, "q_pred": q_pred, "g_pred": g_pred,
+                "chi1": theory.gradient_factor(self.activation, q_pred[-1], sigma_w)}
+
+    def _result(self, sigma_w, sigma_b):
+        if (sigma_w, sigma_b) not in self.results:
+            raise ValueError(f"(sigma_w, sigma_b) must be one of the figure's settings "
+                             f"{sorted(self.results)}, got ({sigma_w!r}, {sigma_b!r})")
+        return self.results[(sigma_w, sigma_b)]
+
+    def update(self, sigma_w, sigma_b):
+        r = self._result(sigma_w, sigma_b)
+        self.marker.set_data([sigma_w], [sigma_b])
+        for line, values in ((self.q_pred, r["q_pred"]), (self.q_meas, r["q"]),
+                             (self.g_pred, r["g_pred"]), (self.g_meas, r["g"])):
+            ok = np.isfinite(values) & (values > 0)
+            line.set_data(self.layers[ok], values[ok])
+        self.ax_phase.set_title(fr"$\sigma_w = {sigma_w:g}$, $\sigma_b = {sigma_b:g}$: "
+                                fr"$\chi_1 \approx {r['chi1']:.2f}$", fontsize="medium")
+
+    def describe(self, sigma_w, sigma_b):
+        r = self._result(sigma_w, sigma_b)
+        phase = "ordered" if r["chi1"] < 1 else "chaotic"
+        span = r["g"][0] / r["g"][-1]
+        return (f"Phase diagram of a {self.activation} network with the point sigma_w = {sigma_w:g}, "
+                f"sigma_b = {sigma_b:g} in the {phase} phase (chi_1 about {r['chi1']:.2f} at layer {self.depth}). "
+                f"Pre-activation variance: predicted {r['q_pred'][-1]:.3g}, measured {r['q'][-1]:.3g} at layer "
+                f"{self.depth}. Gradient mean square at layer 1 is {span:.1e} times its value at layer "
+                f"{self.depth} (predicted {r['g_pred'][0] / r['g_pred'][-1]:.1e}).")

@@ -1,0 +1,269 @@
+r"""A residual MLP with two-layer branches, a hand-written backward pass, and the inits of chapter 7.
+
+The network is an input layer to the width, :math:`L` residual blocks and a linear head,
+
+.. math::
+    h_0 = x W_{\text{in}} + b_{\text{in}}, \qquad
+    h_l = h_{l-1} + \alpha\, B_l(h_{l-1}), \qquad
+    B_l(h) = \phi(h W_{1,l} + b_{1,l})\, W_{2,l} + b_{2,l}, \qquad
+    \text{out} = h_L W_{\text{out}} + b_{\text{out}},
+
+a two-layer branch with nothing on the skip path and no activation after the addition, the "identity
+mapping" form of He et al. (2016b). ``batch_norm=True`` puts a :class:`initlab.BatchNorm` between
+:math:`h W_1 + b_1` and :math:`\phi`. The backward pass of a block is
+
+.. math::
+    \frac{\partial \ell}{\partial h_{l-1}} = \frac{\partial \ell}{\partial h_l}
+    + \alpha\,\Big(\Big(\frac{\partial \ell}{\partial h_l} W_{2,l}^\top\Big) \odot \phi'(z_{1,l})\Big) W_{1,l}^\top,
+
+the identity term plus the branch's Jacobian (through the BatchNorm's backward when there is one).
+
+Inits (``init``), for relu: ``"he"`` applies He et al. (2015)'s rule to each layer's actual input,
+:math:`n\operatorname{Var}(W) = 2` after a relu (:math:`W_2`) and 1 after a layer with no activation
+(:math:`W_{\text{in}}, W_1, W_{\text{out}}`), so each branch keeps the mean square of its input.
+``"fixup"`` is rules 1 and 2 of Zhang et al. (2019) for :math:`m = 2` layers per branch: :math:`W_{\text{out}}`
+and every :math:`W_2` are zero, every :math:`W_1` is the ``"he"`` draw times :math:`L^{-1/(2m-2)} = L^{-1/2}`.
+Their rule 3 (a scalar multiplier per branch and scalar biases) is left out: every linear layer here
+already has a zero-initialised bias vector, and ``branch_scale`` is a fixed, not a learned, multiplier.
+All biases start at 0.
+"""
+
+import numpy as np
+
+from . import activations as _activations
+from . import init as _init
+from .batchnorm import BatchNorm
+from .mlp import MLP
+from ._checks import finite_number, generator, matrix, one_of, positive_int
+
+__all__ = ["ResidualMLP", "INITS", "SCHEMES", "block_growth", "make_scheme", "block_profile", "predicted_profile",
+           "relu_kernel"]
+
+INITS = ("he", "fixup")
+
+
+def block_growth(branch_scale=1.0, gain1=1.0, gain2=2.0):
+    r"""Expected factor by which one relu block multiplies the mean square of the stream at init,
+
+    .. math:: \frac{\mathbb E\lVert h_l\rVert^2}{\lVert h_{l-1}\rVert^2} = 1 + \alpha^2\,\frac{g_1 g_2}{2},
+
+    with :math:`g_i = n\operatorname{Var}(W_i)` (``gain1``, ``gain2``; 1 and 2 for ``init="he"``) and zero biases.
+    Given :math:`h_{l-1}`, the cross term :math:`2\langle h_{l-1}, B\rangle` has mean 0 over the zero-mean
+    :math:`W_2`, and the branch's mean square is :math:`g_2 \cdot \frac12 \cdot g_1` times that of its input
+    (derived in chapter 7).
+    """
+    alpha = finite_number(branch_scale, "branch_scale", nonnegative=True)
+    g1 = finite_number(gain1, "gain1", nonnegative=True)
+    g2 = finite_number(gain2, "gain2", nonnegative=True)
+    return 1.0 + alpha ** 2 * g1 * g2 / 2
+
+
+class ResidualMLP:
+    """``n_in -> width -> L residual blocks of width -> n_out`` (see the module docstring).
+
+    Parameters
+    ----------
+    n_in, width, n_out, blocks : int
+        Input size, stream width, number of classes, number of residual blocks :math:`L`.
+    activation : str
+        The branches' nonlinearity (:data:`initlab.activations.NAMES`); the inits are derived for relu.
+    init : ``"he"`` or ``"fixup"``
+    branch_scale : float
+        The fixed multiplier :math:`\\alpha` of every branch (1 = a plain residual network).
+    batch_norm : bool
+        A BatchNorm in every branch, between its first linear layer and the activation.
+    rng, dtype
+        As for :class:`initlab.MLP`.
+
+    The weight layers, in forward order, are ``W_in, W_1 (block 1), W_2 (block 1), ..., W_out``
+    (``weights``, ``biases``; ``depth = 2L + 2``), as :func:`initlab.train` expects. After ``forward(x)``,
+    ``activations`` is ``[h_0, ..., h_L, out]`` (per block) and ``pre_activations`` has one entry per weight
+    layer (what its activation, or the stream, receives). After ``backward(dout)``, ``grad_activations`` is
+    ``[∂ℓ/∂h_0, ..., ∂ℓ/∂h_L, dout]``.
+    """
+
+    def __init__(self, n_in, width, n_out, blocks, activation="relu", init="he", branch_scale=1.0,
+                 batch_norm=False, rng=None, dtype=np.float32):
+        self.n_in, self.width = positive_int(n_in, "n_in"), positive_int(width, "width")
+        self.n_out, self.blocks = positive_int(n_out, "n_out"), positive_int(blocks, "blocks")
+        self.activation = _activations.get(activation)
+        self.init = one_of(init, "init", INITS)
+        self.branch_scale = finite_number(branch_scale, "branch_scale", nonnegative=True)
+        self.dtype = np.dtype(dtype)
+        if self.dtype not in (np.float16, np.float32, np.float64):
+            raise ValueError(f"dtype must be float16, float32 or float64, got {self.dtype}")
+        gen = generator(rng)
+
+        def linear(fan_in, fan_out):  # n Var(W) = 1: He's rule for a layer whose input is not a relu's output
+            return _init.lecun_normal(fan_in, fan_out, rng=gen)
+
+        fixup = self.init == "fixup"
+        self.weights = [linear(self.n_in, self.width)]
+        for _ in range(self.blocks):
+            w1 = linear(self.width, self.width)
+            w2 = _init.kaiming_normal(self.width, self.width, rng=gen)  # n Var(W) = 2: its input is a relu's
+            self.weights += [w1 * self.blocks ** -0.5, np.zeros_like(w2)] if fixup else [w1, w2]
+        head = linear(self.width, self.n_out)
+        self.weights.append(np.zeros_like(head) if fixup else head)
+        self.weights = [w.astype(self.dtype) for w in self.weights]
+        self.biases = [np.zeros(w.shape[1], dtype=self.dtype) for w in self.weights]
+        self.norms = [BatchNorm(self.width, dtype=self.dtype) for _ in range(self.blocks)] if batch_norm else []
+        self._clear()
+
+    @property
+    def depth(self):
+        """The number of weight layers, 2L + 2."""
+        return len(self.weights)
+
+    def parameters(self):
+        """``W_in, b_in, W_1, b_1, W_2, b_2, ..., W_out, b_out``, then each BatchNorm's ``gamma, beta``."""
+        params = [p for pair in zip(self.weights, self.biases) for p in pair]
+        return params + [p for bn in self.norms for p in (bn.gamma, bn.beta)]
+
+    def _clear(self):
+        self.inputs = None
+        self.pre_activations, self.activations, self.grad_activations = [], [], []
+        self._hidden, self.norm_grads, self._grads = [], [], None
+
+    def forward(self, x, train=True):
+        """Return the output for a batch ``x`` of shape ``(batch, n_in)``; ``train`` as for :class:`initlab.MLP`."""
+        self._clear()
+        self.inputs = matrix(x, "x", self.n_in, self.dtype)
+        h = self.inputs @ self.weights[0] + self.biases[0]
+        self.pre_activations.append(h)
+        self.activations.append(h)
+        for l in range(self.blocks):
+            w1, w2 = self.weights[1 + 2 * l], self.weights[2 + 2 * l]
+            z = h @ w1 + self.biases[1 + 2 * l]
+            if self.norms:
+                z = self.norms[l].forward(z, train=train)
+            a = self.activation(z)
+            branch = a @ w2 + self.biases[2 + 2 * l]
+            h = h + self.branch_scale * branch
+            self.pre_activations += [z, branch]
+            self._hidden.append(a)  # the input of W_2, for its gradient
+            self.activations.append(h)
+        out = h @ self.weights[-1] + self.biases[-1]
+        self.pre_activations.append(out)
+        self.activations.append(out)
+        return out
+
+    def backward(self, dout):
+        """Back-propagate ``dout`` = ∂ℓ/∂output; return ``[(dW, db), ...]`` in the order of ``weights``.
+
+        ``gradients()`` lists everything, BatchNorm's ``(dgamma, dbeta)`` included, in the order of ``parameters()``.
+        """
+        if self.inputs is None:
+            raise RuntimeError("call forward(x) before backward(dout)")
+        dout = matrix(dout, "dout", self.n_out, self.dtype)
+        if dout.shape[0] != self.inputs.shape[0]:
+            raise ValueError(f"dout must have shape ({self.inputs.shape[0]}, {self.n_out}) like the last forward "
+                             f"output, got {dout.shape}")
+        grads = [None] * self.depth
+        norm_grads = [None] * len(self.norms)
+        stream = self.activations[:-1]
+        grads[-1] = (stream[-1].T @ dout, dout.sum(axis=0))
+        g = dout @ self.weights[-1].T
+        grad_stream = [g]
+        for l in reversed(range(self.blocks)):
+            i1, i2 = 1 + 2 * l, 2 + 2 * l
+            g_branch = self.branch_scale * g
+            grads[i2] = (self._hidden[l].T @ g_branch, g_branch.sum(axis=0))
+            g_z = (g_branch @ self.weights[i2].T) * self.activation.derivative(self.pre_activations[i1])
+            if self.norms:
+                g_z, dgamma, dbeta = self.norms[l].backward(g_z)
+                norm_grads[l] = (dgamma, dbeta)
+            grads[i1] = (stream[l].T @ g_z, g_z.sum(axis=0))
+            g = g + g_z @ self.weights[i1].T  # the identity path, plus the branch
+            grad_stream.append(g)
+        grads[0] = (self.inputs.T @ g, g.sum(axis=0))
+        self.grad_activations = grad_stream[::-1] + [dout]
+        self.norm_grads, self._grads = norm_grads, grads
+        return grads
+
+    def gradients(self):
+        """The gradients of the last ``backward``, in the order of ``parameters()``."""
+        if self._grads is None:
+            raise RuntimeError("call backward(dout) before gradients()")
+        return [g for pair in self._grads for g in pair] + [g for pair in self.norm_grads for g in pair]
+
+    def __repr__(self):
+        options = (f", branch_scale={self.branch_scale:g}" if self.branch_scale != 1 else "") + (
+            ", batch_norm=True" if self.norms else "")
+        return (f"ResidualMLP({self.n_in}, {self.width}, {self.n_out}, blocks={self.blocks}, "
+                f"activation={self.activation.name!r}, init={self.init!r}{options}, dtype={self.dtype.name})")
+
+
+SCHEMES = ("plain", "residual", "batch norm", "scaled", "fixup")
+
+
+def make_scheme(scheme, n_in, width, n_out, blocks, rng=None, dtype=np.float32):
+    r"""The networks chapter 7 compares, all with :math:`2L + 2` weight layers and relu:
+
+    ``"plain"``: an :class:`initlab.MLP` with :math:`2L + 1` hidden layers, He init, no skips;
+    ``"residual"``: ``ResidualMLP`` with ``init="he"``; ``"batch norm"``: the same with a BatchNorm in every
+    branch; ``"scaled"``: ``init="he"`` and ``branch_scale`` :math:`1/\sqrt L`; ``"fixup"``: ``init="fixup"``.
+    """
+    one_of(scheme, "scheme", SCHEMES)
+    blocks = positive_int(blocks, "blocks")
+    if scheme == "plain":
+        return MLP([n_in] + [width] * (2 * blocks + 1) + [n_out], rng=rng, dtype=dtype)
+    options = {"residual": {}, "batch norm": {"batch_norm": True},
+               "scaled": {"branch_scale": blocks ** -0.5}, "fixup": {"init": "fixup"}}[scheme]
+    return ResidualMLP(n_in, width, n_out, blocks, rng=rng, dtype=dtype, **options)
+
+
+def block_profile(model):
+    r"""``(rms, grad)`` per block :math:`l = 0..L` from the last ``forward`` and ``backward``:
+    :math:`\sqrt{\overline{h_l^2}}` (mean over examples and units) and :math:`\lVert\partial\ell/\partial h_l\rVert`.
+
+    For a plain :class:`initlab.MLP` with :math:`2L + 1` hidden layers, "block" :math:`l` is hidden layer
+    :math:`2l + 1`, the place of :math:`h_l` in a residual network of the same depth.
+    """
+    if not model.grad_activations:
+        raise RuntimeError("call forward(x) and backward(dout) before block_profile(model)")
+    step = 1 if isinstance(model, ResidualMLP) else 2
+    hs, gs = model.activations[:-1:step], model.grad_activations[:-1:step]
+    with np.errstate(over="ignore", invalid="ignore"):
+        rms = np.array([np.sqrt(np.mean(np.square(h, dtype=np.float64))) for h in hs])
+        grad = np.array([np.linalg.norm(g.astype(np.float64)) for g in gs])
+    return rms, grad
+
+
+def predicted_profile(scheme, blocks, rms0, grad_top):
+    r"""The mean-field prediction of :func:`block_profile` at init, from the measured :math:`h_0` and top gradient.
+
+    Mean square of the stream: :math:`q_l = q_0 r^l` with :math:`r` = :func:`block_growth` (``"residual"``:
+    :math:`r = 2`; ``"scaled"``: :math:`1 + 1/L`), :math:`q_0` for ``"plain"`` (He keeps it) and ``"fixup"``
+    (zero branches), :math:`q_0 + l` for ``"batch norm"`` (each normalised branch adds :math:`g_2/2 = 1`).
+    Gradient: :math:`\lVert\partial\ell/\partial h_l\rVert^2 = \lVert\partial\ell/\partial h_L\rVert^2 r^{L - l}`, flat for
+    ``"plain"`` and ``"fixup"``; ``None`` for ``"batch norm"`` (no closed form here). Derived in chapter 7.
+    """
+    one_of(scheme, "scheme", SCHEMES)
+    blocks = positive_int(blocks, "blocks")
+    l = np.arange(blocks + 1)
+    r = {"residual": block_growth(1.0), "scaled": block_growth(blocks ** -0.5)}.get(scheme, 1.0)
+    q = rms0 ** 2 + l if scheme == "batch norm" else rms0 ** 2 * r ** l
+    grad = None if scheme == "batch norm" else grad_top * r ** ((blocks - l) / 2)
+    return np.sqrt(q), grad
+
+
+def relu_kernel(h, variance=1.0):
+    r"""The matrix :math:`K_{ij} = \mathbb E_w[\,\mathrm{relu}(h_i\cdot w)\,\mathrm{relu}(h_j\cdot w)\,]`,
+    :math:`w \sim \mathcal N(0, \text{variance}\; I)`, over the rows :math:`h_i` of ``h`` (Cho & Saul, 2009):
+
+    .. math:: K_{ij} = \frac{\text{variance}\,\lVert h_i\rVert\lVert h_j\rVert}{2\pi}\big(\sin\theta_{ij} + (\pi - \theta_{ij})\cos\theta_{ij}\big),
+
+    with :math:`\theta_{ij}` the angle between :math:`h_i` and :math:`h_j`; on the diagonal,
+    :math:`\text{variance}\,\lVert h_i\rVert^2/2`. Float64.
+    """
+    h = np.asarray(h, dtype=np.float64)
+    if h.ndim != 2 or h.shape[0] == 0:
+        raise ValueError(f"h must be a 2-D array (one example per row), got shape {h.shape}")
+    variance = finite_number(variance, "variance", nonnegative=True)
+    lengths = np.linalg.norm(h, axis=1)
+    outer = np.outer(lengths, lengths)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cos = np.where(outer > 0, h @ h.T / np.where(outer > 0, outer, 1.0), 1.0)
+    theta = np.arccos(np.clip(cos, -1.0, 1.0))
+    return variance * outer / (2 * np.pi) * (np.sin(theta) + (np.pi - theta) * np.cos(theta))
