@@ -181,11 +181,7 @@ class ResidualMLP:
         self.norm_grads, self._grads = norm_grads, grads
         return grads
 
-    def gradients(self):
-        """The gradients of the last ``backward``, in the order of ``parameters()``."""
-        if self._grads is None:
-            raise RuntimeError("call backward(dout) before gradients()")
-        return [g for pair in self._grads for g in pair] + [g for pair in self.norm_grads for g in pair]
+    gradients = MLP.gradients  # the same layout: (dW, db) per weight layer, then each BatchNorm's pair
 
     def __repr__(self):
         options = (f", branch_scale={self.branch_scale:g}" if self.branch_scale != 1 else "") + (

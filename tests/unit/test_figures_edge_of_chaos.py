@@ -1,8 +1,6 @@
 """initlab.figures.edge_of_chaos: chapter 7's figures draw what initlab.theory computes."""
 
-import json
 import math
-import re
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -12,6 +10,8 @@ from matplotlib.figure import Figure
 from initlab import data, theory
 from initlab.figures import edge_of_chaos as figs
 from initlab.interactive import Slider, explore
+
+from static_page import static_frames
 
 SIGMA_WS, SIGMA_BS = [0.5, 1.5, 3.0], [0.0, 0.5]
 
@@ -72,8 +72,7 @@ def test_edge_figure_predictions_and_measurements(edge_fig):
 
 def test_edge_explorer_renders_one_frame_per_setting(edge_fig):
     e = explore(edge_fig, sigma_w=Slider(SIGMA_WS, value=1.5), sigma_b=Slider(SIGMA_BS))
-    payload = re.search(r'class="initlab-explorer-data">(.*?)</script>', e.to_html(), re.S).group(1)
-    frames = json.loads(payload)
+    frames = static_frames(e)
     n = len(SIGMA_WS) * len(SIGMA_BS)
     assert len(frames["frames"]) == len(set(frames["frames"])) == n
     assert "sigma_w = 3, sigma_b = 0.5" in frames["alts"][-1]

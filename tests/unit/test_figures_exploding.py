@@ -1,8 +1,6 @@
 """initlab.figures.exploding: chapter 4's figures show measurements and mark overflow instead of plotting it."""
 
-import json
 import math
-import re
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -13,6 +11,8 @@ from matplotlib.figure import Figure
 from initlab import MLP, data, diagnostics, init, train
 from initlab.figures import exploding
 from initlab.interactive import Slider, explore
+
+from static_page import static_frames
 
 RED = to_rgba("red")
 DEPTHS, SCALES = (4, 40), (1.0, 3.0, 30.0)
@@ -135,7 +135,7 @@ def test_overflow_is_marked_not_plotted(grad_fig):
 
 def test_gradient_explorer_renders_every_setting(grad_fig):
     e = explore(grad_fig, depth=Slider(list(DEPTHS)), scale=Slider(list(SCALES)))
-    frames = json.loads(re.search(r'class="initlab-explorer-data">(.*?)</script>', e.to_html(), re.S).group(1))
+    frames = static_frames(e)
     assert len(frames["frames"]) == len(set(frames["frames"])) == 6
     assert "float32 overflows" in frames["alts"][-1] and "float32 overflows" not in frames["alts"][0]
 
@@ -174,7 +174,7 @@ def test_a_failed_run_is_never_drawn_past_its_failure(runs):
 
 def test_clipping_explorer_renders_every_setting(runs):
     e = explore(exploding.ClippingFigure(runs), lr=Slider([0.1, 30.0]), tau=Slider({"off": math.inf, "0.1": 0.1}))
-    frames = json.loads(re.search(r'class="initlab-explorer-data">(.*?)</script>', e.to_html(), re.S).group(1))
+    frames = static_frames(e)
     assert len(frames["frames"]) == len(set(frames["frames"])) == 4
 
 

@@ -1,8 +1,6 @@
 """initlab.figures.initialization: chapter 5's figures draw the measurements and mark underflow and overflow."""
 
 import functools
-import json
-import re
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -13,6 +11,8 @@ from matplotlib.figure import Figure
 from initlab import MLP, compare, data, init, train
 from initlab.figures import initialization as figures
 from initlab.interactive import Dropdown, Slider, explore
+
+from static_page import static_frames
 
 RED = to_rgba("red")
 SCHEMES = {"He": "kaiming_normal", "tiny": functools.partial(init.normal, std=1e-4)}
@@ -100,8 +100,7 @@ def test_overflow_is_marked_not_plotted(probe):
 def test_profile_explorer_renders_every_setting(probe):
     f = figures.StdProfileFigure(probe, SCHEMES, ["relu"], depths=[5, 30], width=8)
     e = explore(f, scheme=Dropdown(list(SCHEMES)), activation=Dropdown(["relu"]), depth=Slider([5, 30]))
-    payload = re.search(r'class="initlab-explorer-data">(.*?)</script>', e.to_html(), re.S).group(1)
-    frames = json.loads(payload)
+    frames = static_frames(e)
     assert len(frames["frames"]) == len(set(frames["frames"])) == 4
 
 

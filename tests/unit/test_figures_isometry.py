@@ -1,8 +1,6 @@
 """initlab.figures.isometry: the spectra are measured once, drawn without recomputing, and described in numbers."""
 
-import json
 import math
-import re
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -12,6 +10,8 @@ from matplotlib.figure import Figure
 from initlab import jacobian
 from initlab.figures import isometry
 from initlab.interactive import Dropdown, Slider, explore
+
+from static_page import static_frames
 
 DEPTHS, SIGMA_W = (2, 6), {"linear": 1.0, "relu": math.sqrt(2)}
 
@@ -50,10 +50,7 @@ def test_update_draws_the_values_and_describe_gives_the_numbers(spectra, monkeyp
 def test_the_explorer_renders_one_distinct_frame_per_setting(spectra):
     e = explore(isometry.SpectrumFigure(spectra, SIGMA_W), depth=Slider(list(DEPTHS)),
                 init=Dropdown(list(isometry.INITS)), activation=Dropdown(list(SIGMA_W)))
-    page = e.to_html()
-    payload = re.search(r'<script type="application/json" class="initlab-explorer-data">(.*?)</script>',
-                        page, re.S).group(1)
-    frames = json.loads(payload)
+    frames = static_frames(e)
     assert len(frames["frames"]) == len(set(frames["frames"])) == 8
     assert len(set(frames["alts"])) == 8
 

@@ -1,7 +1,6 @@
 """initlab.figures.normalization: chapter 6's figures show measurements next to their predictions, and mark
 runs that overflowed instead of plotting them."""
 
-import json
 import math
 import re
 
@@ -16,6 +15,8 @@ from initlab.batchnorm import batch_mean_std
 from initlab.figures import normalization as figures
 from initlab.interactive import Dropdown, Slider, explore
 from initlab.stability import lr_sweep
+
+from static_page import static_frames
 
 
 @pytest.fixture(scope="module")
@@ -134,10 +135,7 @@ def test_every_figure_renders_every_setting_as_a_frame(spirals, scale_fig, runs)
         explore(figures.BatchNoiseFigure(spirals[0][:, 0], [2, 8], n_batches=50), batch_size=Slider([2, 8])),
     ]
     for e in explorers:
-        page = e.to_html()
-        payload = re.search(r'<script type="application/json" class="initlab-explorer-data">(.*?)</script>',
-                            page, re.S).group(1)
-        frames = json.loads(payload)
+        frames = static_frames(e)
         assert len(frames["frames"]) == len(set(frames["frames"])) == len(e.settings())
 
 

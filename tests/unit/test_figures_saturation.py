@@ -1,7 +1,5 @@
 """initlab.figures.saturation: chapter 3's figures draw what initlab.saturation computes."""
 
-import json
-import re
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -12,6 +10,8 @@ from initlab import data, saturation, zigzag
 from initlab.figures import GradientNormFigure
 from initlab.figures import saturation as figs
 from initlab.interactive import Dropdown, Slider, explore
+
+from static_page import static_frames
 
 NAMES = ["sigmoid", "tanh", "relu", "gelu"]
 SCALES = [0.5, 1.0, 4.0]
@@ -65,8 +65,7 @@ def test_saturation_figure_refuses_a_scale_it_did_not_compute(sat_fig):
 
 def test_saturation_explorer_renders_one_frame_per_scale(sat_fig):
     e = explore(sat_fig, scale=Slider(SCALES, value=1.0))
-    payload = re.search(r'class="initlab-explorer-data">(.*?)</script>', e.to_html(), re.S).group(1)
-    frames = json.loads(payload)
+    frames = static_frames(e)
     assert len(frames["frames"]) == len(set(frames["frames"])) == len(SCALES)
     assert "N(0, 4²)" in frames["alts"][-1]
 

@@ -1,7 +1,5 @@
 """initlab.figures.self_normalization: trajectories and the distribution explorer, measured once, drawn after."""
 
-import json
-import re
 
 import numpy as np
 import pytest
@@ -10,6 +8,8 @@ from matplotlib.figure import Figure
 from initlab import self_normalization as sn
 from initlab.figures import self_normalization as snf
 from initlab.interactive import Dropdown, Slider, explore
+
+from static_page import static_frames
 
 
 def test_trajectories_figure():
@@ -40,10 +40,7 @@ def test_distribution_figure_measures_once_and_matches_simulate(distributions, m
 
 def test_distribution_explorer_renders_one_distinct_frame_per_setting(distributions):
     e = explore(distributions, start=Dropdown({str(s): s for s in STARTS}), layer=Slider([0, 1, 3]))
-    page = e.to_html()
-    payload = re.search(r'<script type="application/json" class="initlab-explorer-data">(.*?)</script>',
-                        page, re.S).group(1)
-    frames = json.loads(payload)
+    frames = static_frames(e)
     assert len(frames["frames"]) == len(set(frames["frames"])) == 6
     assert len(set(frames["alts"])) == 6
 

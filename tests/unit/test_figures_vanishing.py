@@ -1,6 +1,5 @@
 """initlab.figures: the chapters' figures show measurements, and mark overflow instead of plotting it."""
 
-import json
 import re
 
 import matplotlib.pyplot as plt
@@ -11,6 +10,8 @@ from matplotlib.figure import Figure
 
 from initlab import MLP, data, diagnostics, figures, init, train
 from initlab.interactive import Dropdown, Slider, explore
+
+from static_page import static_frames
 
 RED = to_rgba("red")
 SANE = (4, "tanh", 1.0)
@@ -176,10 +177,7 @@ def test_describe_names_activation_depth_and_scale(grad_fig, depth, activation, 
 def test_gradient_norm_explorer_renders_every_setting_including_overflow(spirals):
     f = figures.GradientNormFigure(*spirals, width=8, max_depth=30)
     e = explore(f, depth=Slider([3, 30]), activation=Dropdown(["tanh", "relu"]), scale=Slider([1.0, 100.0]))
-    page = e.to_html()
-    payload = re.search(r'<script type="application/json" class="initlab-explorer-data">(.*?)</script>',
-                        page, re.S).group(1)
-    frames = json.loads(payload)
+    frames = static_frames(e)
     assert len(frames["frames"]) == len(set(frames["frames"])) == 8
     alts = dict(zip(e.settings(), frames["alts"]))
     assert "overflow" in alts[(1, 1, 1)]  # 30 relu layers at scale 100

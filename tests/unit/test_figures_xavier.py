@@ -1,8 +1,6 @@
 """initlab.figures.xavier: chapter 2's figures draw what they measured and predicted, and say it in their alt text."""
 
-import json
 import math
-import re
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -13,6 +11,8 @@ from matplotlib.figure import Figure
 from initlab import MLP, losses, propagation
 from initlab.figures import xavier
 from initlab.interactive import Dropdown, Slider, explore
+
+from static_page import static_frames
 
 FANS, GAINS = (4, 12), (1.0, 5 / 3)
 
@@ -108,10 +108,7 @@ def test_describe_gives_the_numbers_a_reader_sees(fan_fig):
 
 def test_the_explorer_renders_one_distinct_frame_per_setting(fan_fig):
     e = explore(fan_fig, fan_in=Slider(list(FANS)), fan_out=Slider(list(FANS)), gain=Dropdown(list(GAINS)))
-    page = e.to_html()
-    payload = re.search(r'<script type="application/json" class="initlab-explorer-data">(.*?)</script>',
-                        page, re.S).group(1)
-    frames = json.loads(payload)
+    frames = static_frames(e)
     assert len(frames["frames"]) == len(set(frames["frames"])) == 8
     assert len(set(frames["alts"])) == 8
 
