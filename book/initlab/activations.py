@@ -22,7 +22,7 @@ SELU_SCALE = 1.0507009873554805
 
 def _float(x):
     x = np.asarray(x)
-    return x if np.issubdtype(x.dtype, np.floating) else x.astype(np.float32)
+    return x if x.dtype.kind == "f" else x.astype(np.float32)
 
 
 def _sigmoid(x):

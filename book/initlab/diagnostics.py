@@ -13,9 +13,13 @@ __all__ = ["norm", "backprop_norms", "gradient_norms", "backward_factors", "spec
 def norm(a):
     """Frobenius norm of any array (a float), accumulated in float64; if the squares overflow (entries past 1e154) or
     underflow, it is recomputed scaled by the largest entry, so a finite array has a finite norm."""
-    v = np.asarray(a, dtype=np.float64).ravel()
-    with np.errstate(over="ignore", under="ignore", invalid="ignore"):  # handled just below
+    a = np.asarray(a)
+    v = a.astype(np.float64).ravel()
+    if a.dtype.itemsize < 8:  # squares of float32/float16 entries cannot overflow or underflow in float64
         squares = float(v @ v)
+    else:
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):  # handled just below
+            squares = float(v @ v)
     if 0.0 < squares < math.inf:
         return math.sqrt(squares)
     top = float(np.max(np.abs(v))) if v.size else 0.0
