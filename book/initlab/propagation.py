@@ -42,20 +42,21 @@ def _layers(sizes, weight_variances):
     return sizes, variances
 
 
-def predicted(activation, sizes, weight_variances, input_second_moment=1.0):
+def predicted(activation, sizes, weight_variances, input_second_moment=1.0, sigma_b=0.0):
     r"""The mean-field prediction for a network of widths ``sizes`` and weight variances ``weight_variances``.
 
     Returns ``(forward, backward)``, two float64 arrays over the layers ``k = 1 .. L``:
     ``forward[k-1]`` is :math:`\mathbb E[z_k^2]` and ``backward[k-1]`` is
     :math:`\mathbb E[g_k^2] / \mathbb E[g_L^2]`, the back-propagated gradient's mean square relative to the
     output's (so ``backward[-1] == 1``). ``input_second_moment`` is the mean of :math:`x^2` over the
-    input's entries. ``activation="linear"`` gives the linear-regime products.
+    input's entries. ``activation="linear"`` gives the linear-regime products. ``sigma_b`` is the standard
+    deviation of every layer's biases, which adds :math:`\sigma_b^2` to each :math:`\mathbb E[z_k^2]`.
     """
     phi = _activations.get(activation)
     sizes, variances = _layers(sizes, weight_variances)
     depth = len(variances)
     forward_scales = [math.sqrt(n * v) for n, v in zip(sizes[:-1], variances)]
-    forward = theory.forward_variances(phi, forward_scales, depth, input_second_moment)
+    forward = theory.forward_variances(phi, forward_scales, depth, input_second_moment, sigma_b)
     backward = [1.0]
     for k in range(depth, 1, -1):  # from g_k to g_{k-1}, down to g_1
         n_out, v = sizes[k], variances[k - 1]

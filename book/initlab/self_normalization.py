@@ -36,9 +36,8 @@ WEIGHTS = ("centred", "gaussian")
 
 
 def _selu(scale, alpha):
-    def f(z):
-        return scale * np.where(z > 0, z, alpha * np.expm1(np.minimum(z, 0)))
-    return f
+    elu = _activations.get("elu", alpha=alpha)
+    return lambda z: scale * elu(z)
 
 
 def _output_moments(f, mean, var):

@@ -93,3 +93,12 @@ def test_bad_arguments_name_themselves():
         propagation.measured(bn, np.ones((4, 5)), np.ones((4, 6)))
     with pytest.raises(ValueError, match="dout must have shape"):
         propagation.measured(MLP(SIZES, rng=0), np.ones((4, 5)), np.ones((3, 6)))
+
+
+def test_biases_add_their_variance_to_every_layer():
+    sizes, variances = [50, 80, 80, 10], [2 / 50, 2 / 80, 1 / 80]
+    plain, _ = propagation.predicted("tanh", sizes, variances, 0.5)
+    biased, _ = propagation.predicted("tanh", sizes, variances, 0.5, sigma_b=0.3)
+    scales = [math.sqrt(n * v) for n, v in zip(sizes[:-1], variances)]
+    assert np.allclose(biased, theory.forward_variances("tanh", scales, 3, 0.5, sigma_b=0.3), rtol=1e-12)
+    assert biased[0] == pytest.approx(plain[0] + 0.09, rel=1e-12)

@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 
-from .. import init, losses, theory
+from .. import init, losses, propagation, theory
 from ..mlp import MLP
 from ..plots import new_figure
 from ..style import COLOURS
@@ -159,16 +159,13 @@ class EdgeOfChaosFigure:
         model = MLP(sizes, activation=self.activation, init=init.scaled_normal(sigma_w), rng=rng,
                     bias_std=sigma_b)
         _, dout = losses.softmax_cross_entropy(model.forward(x), y)
-        model.backward(dout)
-        q = np.array([np.mean(np.square(z, dtype=np.float64)) for z in model.pre_activations[:-1]])
-        g = np.array([np.mean(np.square(d, dtype=np.float64)) for d in model.grad_activations[:-1]])
-        q_pred = theory.forward_variances(self.activation, sigma_w, self.depth,
-                                          float(np.mean(np.square(x, dtype=np.float64))), sigma_b=sigma_b)
-        factors = [theory.gradient_factor(self.activation, v, sigma_w) for v in q_pred[1:]]
-        # ms(∂ℓ/∂h_{k-1}) = σ_w² E[φ'(z_k)²] ms(∂ℓ/∂h_k): from the last hidden layer's measured value down.
-        g_pred = g[-1] * np.concatenate([np.cumprod(factors[::-1])[::-1], [1.0]])
-        return {"q": q, "g": g, "q_pred": q_pred, "g_pred": g_pred,
-                "chi1": theory.gradient_factor(self.activation, q_pred[-1], sigma_w)}
+        q, g = (m[:-1] for m in propagation.measured(model, x, dout))  # the hidden layers
+        q_pred, g_rel = propagation.predicted(self.activation, sizes, [sigma_w ** 2 / n for n in sizes[:-1]],
+                                              float(np.mean(np.square(x, dtype=np.float64))), sigma_b)
+        # The backward prediction, anchored at the last hidden layer's measured value.
+        g_pred = g[-1] * (g_rel[:-1] / g_rel[-2])
+        return {"q": q, "g": g, "q_pred": q_pred[:-1], "g_pred": g_pred,
+                "chi1": theory.gradient_factor(self.activation, q_pred[-2], sigma_w)}
 
     def _result(self, sigma_w, sigma_b):
         if (sigma_w, sigma_b) not in self.results:
