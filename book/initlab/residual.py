@@ -33,6 +33,7 @@ import numpy as np
 from . import activations as _activations
 from . import init as _init
 from .batchnorm import BatchNorm
+from .diagnostics import norm
 from .mlp import MLP
 from ._checks import finite_number, generator, matrix, one_of, positive_int
 
@@ -222,7 +223,7 @@ def block_profile(model):
     hs, gs = model.activations[:-1:step], model.grad_activations[:-1:step]
     with np.errstate(over="ignore", invalid="ignore"):
         rms = np.array([np.sqrt(np.mean(np.square(h, dtype=np.float64))) for h in hs])
-        grad = np.array([np.linalg.norm(g.astype(np.float64)) for g in gs])
+    grad = np.array([norm(g) for g in gs])
     return rms, grad
 
 
