@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
 SITE   := book/_build/html
 
-.PHONY: venv book test unit notebooks site browser bench chromium clean
+.PHONY: venv book test unit notebooks site slides browser bench chromium clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,8 +23,9 @@ book: $(STAMP)
 	$(BIN)/python -m tools.build_book
 	@echo "Built: open $(SITE)/index.html"
 
-## Run every test: helper code, notebooks, the offline build, the site in a browser.
-test: unit notebooks site browser
+## Run every test: helper code, notebooks, the offline build, the slides, the site and the slides in a browser.
+# slides comes after site: the build starts by deleting book/_build, where the decks are written.
+test: unit notebooks site slides browser
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit
@@ -34,6 +35,17 @@ notebooks: $(STAMP)
 
 site: $(STAMP)
 	$(BIN)/python -m tools.build_book --offline
+
+SLIDE_ASSETS := tools/slides/node_modules/.package-lock.json
+
+# reveal.js, require.js, jQuery and MathJax 2 for the offline decks, pinned by tools/slides/package-lock.json.
+$(SLIDE_ASSETS): tools/slides/package-lock.json
+	cd tools/slides && npm ci --ignore-scripts --no-audit --no-fund
+
+## Every chapter as an offline reveal.js deck in book/_build/slides (reuses the run of `make book` when current).
+slides: $(STAMP) $(SLIDE_ASSETS)
+	$(BIN)/python -m tools.slides export
+	@echo "Slides: open book/_build/slides/01_vanishing_gradients.slides.html"
 
 browser: $(STAMP) chromium
 	$(BIN)/python -m pytest tests/site
@@ -46,4 +58,4 @@ bench: $(STAMP) chromium
 	$(BIN)/python -m tools.bench
 
 clean:
-	rm -rf book/_build $(VENV)
+	rm -rf book/_build $(VENV) tools/slides/node_modules

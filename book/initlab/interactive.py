@@ -212,6 +212,8 @@ class Explorer:
         current = self.settings().index(tuple(start))
         width, height = (int(round(v * FRAME_DPI)) for v in self.target.figure.get_size_inches())
         esc = html.escape
+        # Each control names the image it changes (aria-controls), for assistive technology.
+        frame_id = f"initlab-{self.key}-frame"
         rows = []
         for name, c in self.controls.items():
             cid = f"initlab-{self.key}-{name}"
@@ -221,12 +223,12 @@ class Explorer:
                 rows.append(
                     f'<div class="initlab-control">{label}<input type="range" id="{cid}" min="0" '
                     f'max="{len(c.values) - 1}" step="1" value="{c.index}" data-initlab-control="{name}" '
-                    f'aria-valuetext="{value}"><output for="{cid}">{value}</output></div>')
+                    f'aria-valuetext="{value}" aria-controls="{frame_id}"><output for="{cid}">{value}</output></div>')
             else:
                 options = "".join(f'<option value="{i}"{" selected" if i == c.index else ""}>{esc(lab)}</option>'
                                   for i, lab in enumerate(c.labels))
                 rows.append(f'<div class="initlab-control">{label}<select id="{cid}" '
-                            f'data-initlab-control="{name}">{options}</select></div>')
+                            f'data-initlab-control="{name}" aria-controls="{frame_id}">{options}</select></div>')
         data = {"controls": [{"name": n, "labels": c.labels} for n, c in self.controls.items()],
                 "frames": frames, "alts": alts}
         # "<" only occurs inside JSON strings, where \u003c means the same: with no "<" at all the
@@ -234,7 +236,7 @@ class Explorer:
         payload = json.dumps(data, separators=(",", ":")).replace("<", "\\u003c")
         return (f'<div class="initlab-explorer" id="initlab-{self.key}" data-initlab-explorer>'
                 f'<div class="initlab-controls">{"".join(rows)}</div>'
-                f'<img class="initlab-frame" src="{frames[current]}" alt="{esc(alts[current])}" '
+                f'<img class="initlab-frame" id="{frame_id}" src="{frames[current]}" alt="{esc(alts[current])}" '
                 f'width="{width}" height="{height}">'
                 f'<script type="application/json" class="initlab-explorer-data">{payload}</script></div>')
 

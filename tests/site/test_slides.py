@@ -1,0 +1,200 @@
+"""The exported reveal.js decks (`python -m tools.slides export`) in a real browser, offline.
+
+Every chapter in _toc.yml must have a deck that starts (reveal.js adds the class `ready`), has more
+than one slide, moves to the next slide, typesets its math with the bundled MathJax 2, logs no
+console error, asks nothing of any host but 127.0.0.1 (and works from file:// too), and whose
+kernel-free sliders switch their figure.
+
+The decks of `make slides` (book/_build/slides, or $INITLAB_SLIDES) are used when they are newer than every chapter and
+than the exporter; otherwise every chapter is exported here into a temporary folder (a few minutes:
+each chapter is executed). Either way the npm assets must be installed (`make slides` does it).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from sitecheck import RAW_TEX, PageReport, is_local, serve, watch
+
+from tools import slides
+
+# The decks of `make slides`; INITLAB_SLIDES=DIR tests another export (it must be fresh too).
+DECKS = Path(os.environ.get("INITLAB_SLIDES", slides.DEFAULT_OUT))
+MIN_EXPLORERS_PER_DECK = 2
+MAX_ASSETS_BYTES = 4_000_000  # reveal.js + MathJax 2 subset + require.js + jQuery; a USB stick, not a CDN
+
+
+def _inputs() -> list[Path]:
+    """What a deck is made from: if any of these is newer than a deck, the deck is stale."""
+    return [slides.PACKAGE / "package-lock.json", Path(slides.__file__), *sorted(slides.TEMPLATES.rglob("*")),
+            slides.FRAMES_JS, slides.FRAMES_CSS]
+
+
+def _fresh(folder: Path) -> bool:
+    newest_tool = max(p.stat().st_mtime for p in _inputs() if p.is_file())
+    for chapter in slides.chapters():
+        deck = folder / f"{chapter.stem}.slides.html"
+        if not deck.is_file() or deck.stat().st_mtime < max(newest_tool, chapter.stat().st_mtime):
+            return False
+    return (folder / slides.ASSETS / "reveal.js" / "dist" / "reveal.js").is_file()
+
+
+@pytest.fixture(scope="session")
+def decks(tmp_path_factory) -> Path:
+    if _fresh(DECKS):
+        print(f"\nusing the decks of `make slides` in {DECKS}")
+        return DECKS
+    out = tmp_path_factory.mktemp("slides")
+    print(f"\nexporting every chapter into {out} (book/_build/slides is missing or stale)")
+    slides.export(slides.chapters(), out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def deck_server(decks):
+    with serve(decks) as base:
+        yield base
+
+
+CHAPTERS = [p.stem for p in slides.chapters()]
+
+# Resolves once MathJax 2 has typeset the page (its startup and anything queued after it). The hook
+# must not return the queue's callback: MathJax would wait for it before ending startup (a deadlock).
+_MATH = """
+() => new Promise((resolve) => MathJax.Hub.Register.StartupHook("End", () => { MathJax.Hub.Queue(() => {
+  const skip = 'pre, code, script, style, .MathJax_CHTML, .mjx-chtml, .MathJax_Preview, .highlight';
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const texts = [];
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (node.parentElement && !node.parentElement.closest(skip)) texts.push(node.textContent);
+  }
+  resolve({
+    typeset: document.querySelectorAll('.mjx-chtml').length,
+    errors: [...document.querySelectorAll('.mjx-merror, .MathJax_Error, .noError')].map((e) => e.textContent),
+    text: texts.join(' '),
+  });
+}); }))
+"""
+
+_SLIDES = """
+() => ({
+  horizontal: document.querySelectorAll('.reveal .slides > section').length,
+  all: document.querySelectorAll('.reveal .slides section:not(.stack)').length,
+  hash: location.hash,
+})
+"""
+
+# The hash (#/h/v) of the slide that holds element number `index` of `selector`.
+_SLIDE_OF = """
+([selector, index]) => {
+  const element = document.querySelectorAll(selector)[index];
+  const slide = element.closest('.slides > section > section') || element.closest('.slides > section');
+  const top = slide.parentElement.matches('.slides') ? slide : slide.parentElement;
+  const h = [...top.parentElement.children].indexOf(top);
+  const v = top === slide ? 0 : [...top.children].indexOf(slide);
+  return `#/${h}/${v}`;
+}
+"""
+
+
+def _open(browser, url: str, report: PageReport):
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.set_default_timeout(30_000)
+    watch(page, report)
+    page.route(r"re:^(?!(?:https?|wss?)://127\.0\.0\.1(?:[:/]|$)|data:|blob:|about:|file:)", lambda r: r.abort())
+    page.goto(url, wait_until="load")
+    page.wait_for_selector(".reveal.ready", state="attached")
+    return page
+
+
+def _external(report: PageReport) -> list[str]:
+    return [url for url in report.requests if urlsplit(url).scheme != "file" and not is_local(url)]
+
+
+def _check_deck(page, report: PageReport) -> list[str]:
+    """Everything a deck must do once open; returns the problems found."""
+    problems = []
+    shown = page.evaluate(_SLIDES)
+    if shown["all"] < 2:
+        problems.append(f"only {shown['all']} slide(s)")
+    page.locator("body").focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => location.hash.startsWith('#/1')", timeout=5_000)
+    math = page.evaluate(_MATH)
+    if not math["typeset"]:
+        problems.append("no MathJax 2 output (.mjx-chtml): math not typeset")
+    problems += [f"TeX error: {text[:80]}" for text in math["errors"]]
+    text = " ".join(math["text"].split())
+    problems += [f"raw TeX: …{text[max(0, m.start() - 30):m.end() + 30]}…" for m in RAW_TEX.finditer(text)][:5]
+    problems += [f"console error: {text}" for text in report.console_errors]
+    problems += [f"uncaught exception: {text}" for text in report.page_errors]
+    problems += [f"failed request: {text}" for text in report.failed_local]
+    problems += [f"request leaving the machine: {url}" for url in _external(report)]
+    return problems
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_deck_opens_moves_and_typesets_offline(browser, decks, deck_server, chapter):
+    report = PageReport(chapter)
+    page = _open(browser, f"{deck_server}/{chapter}.slides.html", report)
+    try:
+        problems = _check_deck(page, report)
+    finally:
+        page.close()
+    assert report.requests, "no request recorded at all (is the request listener broken?)"
+    assert not problems, f"{chapter}.slides.html:\n  " + "\n  ".join(problems)
+
+
+def test_a_deck_works_from_file(browser, decks):
+    """A teacher's USB stick: the first chapter's deck opened straight from disk."""
+    chapter = CHAPTERS[0]
+    report = PageReport(chapter)
+    page = _open(browser, (decks / f"{chapter}.slides.html").resolve().as_uri(), report)
+    try:
+        problems = _check_deck(page, report)
+    finally:
+        page.close()
+    assert not problems, f"{chapter}.slides.html from file://:\n  " + "\n  ".join(problems)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_deck_sliders_switch_their_figure(browser, decks, deck_server, chapter):
+    report = PageReport(chapter)
+    page = _open(browser, f"{deck_server}/{chapter}.slides.html", report)
+    problems = []
+    try:
+        explorers = page.locator("[data-initlab-explorer]")
+        assert explorers.count() >= MIN_EXPLORERS_PER_DECK, (
+            f"{chapter}: {explorers.count()} kernel-free explorers in the deck, expected at least "
+            f"{MIN_EXPLORERS_PER_DECK} (was it exported with --stored?)")
+        for i in range(explorers.count()):
+            root = explorers.nth(i)
+            page.evaluate("hash => { location.hash = hash; }", page.evaluate(_SLIDE_OF, ["[data-initlab-explorer]", i]))
+            root.wait_for(state="visible")
+            image = root.locator("img.initlab-frame")
+            before = image.get_attribute("src")
+            slider = root.locator("input[type=range]")
+            if slider.count():
+                slider.first.focus()
+                at_end = slider.first.input_value() == slider.first.get_attribute("max")
+                page.keyboard.press("ArrowLeft" if at_end else "ArrowRight")
+            else:
+                select = root.locator("select").first
+                options = select.locator("option").count()
+                select.select_option(index=(select.evaluate("s => s.selectedIndex") + 1) % options)
+            if image.get_attribute("src") == before:
+                problems.append(f"explorer {i + 1} ({root.get_attribute('id')}): its control moved, its image did not")
+        hash_after = page.evaluate("location.hash")
+    finally:
+        page.close()
+    assert not problems, f"{chapter}: " + "; ".join(problems)
+    assert hash_after != "#/", "the keyboard moved the slides instead of the slider"
+    assert not report.console_errors and not report.page_errors, report.console_errors + report.page_errors
+
+
+def test_assets_stay_small(decks):
+    total = sum(p.stat().st_size for p in (decks / slides.ASSETS).rglob("*") if p.is_file())
+    assert total < MAX_ASSETS_BYTES, f"assets/ holds {total / 1e6:.1f} MB (limit {MAX_ASSETS_BYTES / 1e6:.0f} MB)"
