@@ -4,8 +4,8 @@ jupyterlab_rise serves `/rise/<notebook>`: the notebook rendered as a reveal.js 
 The deck must come up (reveal adds the class `ready`), hold one horizontal slide per `slide` cell
 of the slide rule (tools/slides.py), and throw no uncaught exception. The server (on 127.0.0.1, over a temporary copy of the chapters) is the one of
 test_live_notebook.py. Moving a widget inside the slideshow is not tested here: the slideshow opens
-the saved notebook, whose widget views need the cells run inside the slideshow first (see the
-report of issue 7); test_live_notebook.py tests every widget in JupyterLab itself.
+the saved notebook, whose widget views need the cells run inside the slideshow first;
+test_live_notebook.py tests every widget in JupyterLab itself.
 """
 
 from __future__ import annotations

@@ -36,7 +36,7 @@ def leaky_relu_gain(second_moment, gain):
             ((1 + a) / 2, "you used a instead of a²: the negative side is (a z)², so it contributes a² Var(z)/2"),
             (1 + a * a, "you forgot that each side carries only half of E[z²]")],
             why="Each side of 0 carries half of E[z²], the negative one times a²: (1 + a²)/2."),
-        number(gain, 1 / math.sqrt(moment), "the gain", rtol=1e-3, slips=[
+        number(gain, 1 / math.sqrt(moment), "the gain", rtol=0.005, slips=[
             (math.sqrt(2), "you took relu's gain √2, which ignores the slope a"),
             (math.sqrt(2 / (1 + a)), "you used a instead of a² in √(2/(1 + a²))"),
             (1 / moment, "you gave gain², the factor on Var(W); the gain multiplies the standard deviation"),
