@@ -18,6 +18,7 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -87,8 +88,13 @@ def lab(tmp_path_factory):
 
 
 def _kernel_idle(base: str) -> bool:
-    with urllib.request.urlopen(f"{base}/api/kernels", timeout=5) as response:
-        kernels = json.load(response)
+    try:
+        with urllib.request.urlopen(f"{base}/api/kernels", timeout=5) as response:
+            kernels = json.load(response)
+    except urllib.error.HTTPError as err:
+        if err.code >= 500:  # the server can fail this request while a kernel is starting: ask again
+            return False
+        raise
     return bool(kernels) and all(k["execution_state"] == "idle" for k in kernels)
 
 
