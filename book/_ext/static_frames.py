@@ -1,6 +1,6 @@
 """Tell the chapter kernels that they run for the static site.
 
-`initlab.interactive.explore` shows live ipywidgets controls in Jupyter. A static page has no
+`initlab.notebook.explorer.explore` shows live ipywidgets controls in Jupyter. A static page has no
 kernel behind it, so when the book is built the same call must instead pre-render one frame
 per control setting and emit a small HTML slider (switched by ``_static/initlab-frames.js``).
 The kernels that Jupyter Book starts inherit this process's environment, so setting the

@@ -1,14 +1,21 @@
-"""initlab: the helper code of the course on weight initialization in deep networks.
+"""initlab: the helper code of the course on weight initialization in deep networks, in three layers.
 
-The numerics (``init``, ``activations``, ``MLP``, ``losses``, ``train``, ``data``,
-``diagnostics``) use numpy only and know nothing of figures. ``initlab.plots`` and
-``initlab.figures`` draw with matplotlib; ``initlab.interactive`` adds sliders. Import those
-explicitly: ``from initlab import figures``.
+- **numerics**, the modules at this package's root (numpy only): initializers named as in ``torch.nn.init``
+  (``init``), ``activations``, the ``MLP`` with its hand-written backward pass, ``losses``, ``train``,
+  ``data``, per-layer measurements (``diagnostics``, ``layer_stats``) and the theory that predicts them
+  (``theory``, ``propagation``, ...);
+- **figures** (``initlab.figures``, matplotlib): one module per chapter, named after its notebook;
+- **notebook helpers** (``initlab.notebook``: ipywidgets, IPython display): explorers, tables, quizzes and
+  self-checks.
+
+Each layer imports only the ones before it (a unit test checks it), so a reader who opens ``init.py`` to see
+how He initialization works finds numpy and the formula, nothing else.
 """
 
-from . import activations, data, diagnostics, init, losses
+from . import activations, data, diagnostics, init, layer_stats, losses
 from .batchnorm import BatchNorm
 from .mlp import MLP
 from .training import History, accuracy, train
 
-__all__ = ["activations", "data", "diagnostics", "init", "losses", "BatchNorm", "MLP", "History", "accuracy", "train"]
+__all__ = ["activations", "data", "diagnostics", "init", "layer_stats", "losses", "BatchNorm", "MLP", "History",
+           "accuracy", "train"]

@@ -34,7 +34,7 @@ def backprop_norms(model, x, y, loss="cross_entropy"):
     update of layer k uses. The second also carries the forward signal, since ``∂ℓ/∂W_k = h_{k-1}ᵀ δ_k``.
 
     Values that overflowed come back as inf or NaN: check with ``np.isfinite`` before plotting
-    (``initlab.plots`` does).
+    (``initlab.figures.drawing`` does).
     """
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         _, dout = _losses.get(loss)(model.forward(x), y)

@@ -23,9 +23,11 @@ import math
 import numpy as np
 
 from . import init as _init
-from ._checks import finite_number, generator, positive_int
+from . import layer_stats
+from ._checks import finite_number, generator, one_of, positive_int
+from .mlp import MLP
 
-__all__ = ["lsuv"]
+__all__ = ["lsuv", "SCHEMES", "STANDARD", "build", "layer_variances"]
 
 
 def lsuv(model, x, tol=0.1, max_iter=10, orthonormal=True, rng=None):
@@ -71,3 +73,32 @@ def lsuv(model, x, tol=0.1, max_iter=10, orthonormal=True, rng=None):
         record.append({"layer": k + 1, "iterations": steps, "var_before": before, "var_after": v,
                        "converged": abs(v - 1) < tol})
     return record
+
+
+SCHEMES = ("orthogonal", "standard", "LSUV")
+#: The usual rule per activation, by name and initializer: He for the relu family (gelu has no entry in
+#: ``calculate_gain``, and He is what it usually gets), Xavier for tanh and sigmoid.
+STANDARD = {"relu": ("He", "kaiming_normal"), "gelu": ("He", "kaiming_normal"), "elu": ("He", "kaiming_normal"),
+            "tanh": ("Xavier", "xavier_normal"), "sigmoid": ("Xavier", "xavier_normal")}
+
+
+def build(scheme, activation, x, depth=20, width=64, classes=10, rng=0):
+    """``(model, record)``: a ``depth``-layer MLP of hidden width ``width`` initialized by ``scheme`` (one of
+    :data:`SCHEMES`); ``record`` is :func:`initlab.lsuv.lsuv`'s, on the batch ``x``, for LSUV, else None.
+
+    "orthogonal" is :func:`initlab.init.orthogonal` at gain 1, the starting point of LSUV before any scaling.
+    """
+    one_of(scheme, "scheme", SCHEMES)
+    one_of(activation, "activation", tuple(STANDARD))
+    depth, width = positive_int(depth, "depth"), positive_int(width, "width")
+    sizes = [np.shape(x)[1]] + [width] * (depth - 1) + [positive_int(classes, "classes")]
+    name = STANDARD[activation][1] if scheme == "standard" else "orthogonal"
+    model = MLP(sizes, activation=activation, init=name, rng=rng)
+    record = lsuv(model, x, orthonormal=False) if scheme == "LSUV" else None
+    return model, record
+
+
+def layer_variances(model, x):
+    """The variance of each layer's pre-activations ``z_k`` on the batch ``x`` (all entries pooled), float64."""
+    model.forward(x)
+    return layer_stats.variances(model.pre_activations)

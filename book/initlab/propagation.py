@@ -22,10 +22,11 @@ import math
 import numpy as np
 
 from . import activations as _activations
-from . import theory
-from ._checks import finite_number, positive_int
+from . import layer_stats, theory
+from ._checks import finite_number, one_of, positive_int
+from .mlp import MLP
 
-__all__ = ["predicted", "measured"]
+__all__ = ["predicted", "measured", "signal_mean_squares", "std_profile"]
 
 
 def _layers(sizes, weight_variances):
@@ -77,6 +78,44 @@ def measured(model, x, dout):
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         model.forward(x)
         model.backward(dout)
-        forward = [np.mean(np.square(z, dtype=np.float64)) for z in model.pre_activations]
-        backward = [np.mean(np.square(g, dtype=np.float64)) for g in model.grad_activations]
-    return np.array(forward), np.array(backward)
+    return layer_stats.mean_squares(model.pre_activations), layer_stats.mean_squares(model.grad_activations)
+
+
+def signal_mean_squares(build, x, seeds, of="outputs"):
+    r"""The mean square of every hidden layer's signal at initialization, over networks from several seeds.
+
+    ``build(seed)`` makes a fresh network; ``of`` is ``"outputs"`` (:math:`\overline{h_k^2}`) or
+    ``"pre-activations"`` (:math:`\overline{z_k^2}`); the mean is over the examples of ``x`` and the
+    units. Returns :class:`initlab.layer_stats.LayerStats` (one row per seed, one column per hidden layer).
+    """
+    one_of(of, "of", ("outputs", "pre-activations"))
+
+    def measure(seed):
+        model = build(seed)
+        with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+            model.forward(x)
+        return layer_stats.mean_squares((model.activations if of == "outputs" else model.pre_activations)[:-1])
+
+    return layer_stats.over_seeds(measure, seeds)
+
+
+def std_profile(activation, init, x, depth, width=64, rng=0):
+    r"""Measured and predicted standard deviation of :math:`h_1, \dots, h_{\text{depth}}` at initialization.
+
+    Builds ``MLP([x.shape[1]] + [width] * depth + [1], activation, init, rng)`` and runs ``x`` forward.
+    The prediction is mean-field theory's: :func:`initlab.theory.forward_variances` with each layer's
+    :math:`\sigma_w^2 = n_{\text{in}}\,\overline{W^2}` read off the drawn weights and the input's mean square,
+    then :func:`initlab.theory.activation_std` at every layer's predicted variance. Returns
+    ``(measured, predicted)``, float64 arrays of length ``depth``; a measured 0 means the signal fell
+    below float32's range, inf/NaN that it overflowed.
+    """
+    depth, width = positive_int(depth, "depth"), positive_int(width, "width")
+    x = np.asarray(x)
+    model = MLP([x.shape[1]] + [width] * depth + [1], activation=activation, init=init, rng=rng)
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
+        model.forward(x)
+    measured = layer_stats.stds(model.activations[:-1])
+    sigma_w = [np.sqrt(w.shape[0] * np.mean(np.square(w, dtype=np.float64))) for w in model.weights[:-1]]
+    q = theory.forward_variances(model.activation, sigma_w, depth,
+                                 input_second_moment=float(np.mean(np.square(x, dtype=np.float64))))
+    return measured, np.array([theory.activation_std(model.activation, qk) for qk in q])

@@ -33,12 +33,13 @@ import numpy as np
 from . import activations as _activations
 from . import init as _init
 from .batchnorm import BatchNorm
-from .diagnostics import norm
+from .diagnostics import backprop_norms, norm
 from .mlp import MLP
 from ._checks import finite_number, generator, matrix, one_of, positive_int
+from .training import train
 
 __all__ = ["ResidualMLP", "INITS", "SCHEMES", "block_growth", "make_scheme", "block_profile", "predicted_profile",
-           "relu_kernel"]
+           "measure", "FIXUP_LR"]
 
 INITS = ("he", "fixup")
 
@@ -245,22 +246,15 @@ def predicted_profile(scheme, blocks, rms0, grad_top):
     return np.sqrt(q), grad
 
 
-def relu_kernel(h, variance=1.0):
-    r"""The matrix :math:`K_{ij} = \mathbb E_w[\,\mathrm{relu}(h_i\cdot w)\,\mathrm{relu}(h_j\cdot w)\,]`,
-    :math:`w \sim \mathcal N(0, \text{variance}\; I)`, over the rows :math:`h_i` of ``h`` (Cho & Saul, 2009):
+#: The learning rate of the one SGD step after which Fixup's gradients are measured.
+FIXUP_LR = 0.1
 
-    .. math:: K_{ij} = \frac{\text{variance}\,\lVert h_i\rVert\lVert h_j\rVert}{2\pi}\big(\sin\theta_{ij} + (\pi - \theta_{ij})\cos\theta_{ij}\big),
 
-    with :math:`\theta_{ij}` the angle between :math:`h_i` and :math:`h_j`; on the diagonal,
-    :math:`\text{variance}\,\lVert h_i\rVert^2/2`. Float64.
-    """
-    h = np.asarray(h, dtype=np.float64)
-    if h.ndim != 2 or h.shape[0] == 0:
-        raise ValueError(f"h must be a 2-D array (one example per row), got shape {h.shape}")
-    variance = finite_number(variance, "variance", nonnegative=True)
-    lengths = np.linalg.norm(h, axis=1)
-    outer = np.outer(lengths, lengths)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cos = np.where(outer > 0, h @ h.T / np.where(outer > 0, outer, 1.0), 1.0)
-    theta = np.arccos(np.clip(cos, -1.0, 1.0))
-    return variance * outer / (2 * np.pi) * (np.sin(theta) + (np.pi - theta) * np.cos(theta))
+def measure(scheme, x, y, blocks, width=64, rng=0):
+    """``block_profile`` of a fresh ``scheme`` network on ``(x, y)``. Fixup's gradient into the stream is exactly 0
+    at init (its head is zero), so for Fixup it is measured after one full-batch SGD step of ``FIXUP_LR``."""
+    model = make_scheme(scheme, x.shape[1], width, int(np.max(y)) + 1, blocks, rng=rng)
+    if scheme == "fixup":
+        train(model, x, y, lr=FIXUP_LR, steps=1)
+    backprop_norms(model, x, y)
+    return block_profile(model)

@@ -24,7 +24,8 @@ from .gaussian import expectation, expectation_pair
 
 __all__ = ["length_map", "forward_variances", "gradient_factor", "activation_std", "length_map_slope",
            "fixed_point", "chi1", "correlation_map", "correlation_fixed_point", "depth_scales",
-           "critical_sigma_w"]
+           "critical_sigma_w",
+           "critical_line", "relu_backward_norms", "relu_kernel"]
 
 
 def length_map(activation, q, sigma_w, sigma_b=0.0):
@@ -292,3 +293,42 @@ def critical_sigma_w(activation, sigma_b=0.0):
                              "χ₁ = 1 is not reached at any finite fixed point")
         g_hi = gap(hi)
     return 1.0 / math.sqrt(slope2(_root(gap, lo, hi, g_lo, g_hi)))
+
+
+def critical_line(activation, sigma_bs):
+    """The critical ``σ_w`` for each ``σ_b`` in ``sigma_bs`` (:func:`critical_sigma_w`), a float64 array:
+    the line between the ordered and the chaotic phase on the (σ_w, σ_b) diagram."""
+    return np.array([critical_sigma_w(activation, s) for s in sigma_bs])
+
+
+def relu_backward_norms(output_norm, depth, scale):
+    r"""Typical ``‖∂ℓ/∂h_k‖`` for ``k = 1 .. depth + 1`` in a relu MLP with weights N(0, scale²/fan_in).
+
+    Going down one layer multiplies the norm by ``scale`` through the linear output layer, then by
+    :math:`\sigma_w\sqrt{\overline{f'(z)^2}} = \sigma_w/\sqrt2` through each hidden relu layer (half of
+    the units pass the gradient), from the measured output gradient ``output_norm`` (chapter 1).
+    """
+    below_output = depth - np.arange(1, depth + 1)  # hidden layers between h_k and h_depth
+    hidden = output_norm * scale * (scale / math.sqrt(2)) ** below_output
+    return np.append(hidden, output_norm)
+
+
+def relu_kernel(h, variance=1.0):
+    r"""The matrix :math:`K_{ij} = \mathbb E_w[\,\mathrm{relu}(h_i\cdot w)\,\mathrm{relu}(h_j\cdot w)\,]`,
+    :math:`w \sim \mathcal N(0, \text{variance}\; I)`, over the rows :math:`h_i` of ``h`` (Cho & Saul, 2009):
+
+    .. math:: K_{ij} = \frac{\text{variance}\,\lVert h_i\rVert\lVert h_j\rVert}{2\pi}\big(\sin\theta_{ij} + (\pi - \theta_{ij})\cos\theta_{ij}\big),
+
+    with :math:`\theta_{ij}` the angle between :math:`h_i` and :math:`h_j`; on the diagonal,
+    :math:`\text{variance}\,\lVert h_i\rVert^2/2`. Float64.
+    """
+    h = np.asarray(h, dtype=np.float64)
+    if h.ndim != 2 or h.shape[0] == 0:
+        raise ValueError(f"h must be a 2-D array (one example per row), got shape {h.shape}")
+    variance = finite_number(variance, "variance", nonnegative=True)
+    lengths = np.linalg.norm(h, axis=1)
+    outer = np.outer(lengths, lengths)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cos = np.where(outer > 0, h @ h.T / np.where(outer > 0, outer, 1.0), 1.0)
+    theta = np.arccos(np.clip(cos, -1.0, 1.0))
+    return variance * outer / (2 * np.pi) * (np.sin(theta) + (np.pi - theta) * np.cos(theta))

@@ -1,6 +1,6 @@
 """The chapter quizzes on the built site: each chapter ends with one, and it answers with no kernel behind it.
 
-The quiz is jupyterquiz's HTML and JavaScript, stored in the chapter's output (initlab.quiz.show). Here a
+The quiz is jupyterquiz's HTML and JavaScript, stored in the chapter's output (initlab.notebook.quiz.show). Here a
 reader clicks a wrong and a right answer of every choice question, types the right value of every numeric one,
 and reaches an answer with the keyboard alone; each time the feedback must say right or wrong.
 """

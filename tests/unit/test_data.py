@@ -7,27 +7,29 @@ from hypothesis import strategies as st
 
 from initlab import data
 
+from spirals import two_spirals
+
 
 @settings(max_examples=10, deadline=None)
 @given(n=st.integers(1, 300), seed=st.integers(0, 2**32 - 1))
 def test_two_spirals_shapes_dtypes_balance(n, seed):
-    x, y = data.two_spirals(n, rng=seed)
+    x, y = two_spirals(n, rng=seed)
     assert x.shape == (2 * n, 2) and x.dtype == np.float32
     assert y.shape == (2 * n,) and y.dtype == np.int64
     assert np.bincount(y, minlength=2).tolist() == [n, n]
 
 
 def test_two_spirals_deterministic_by_seed():
-    a, b, c = data.two_spirals(50, rng=1), data.two_spirals(50, rng=np.random.default_rng(1)), data.two_spirals(50, rng=2)
+    a, b, c = two_spirals(50, rng=1), two_spirals(50, rng=np.random.default_rng(1)), two_spirals(50, rng=2)
     np.testing.assert_array_equal(a[0], b[0])
     np.testing.assert_array_equal(a[1], b[1])
     assert not np.array_equal(a[0], c[0])
-    np.testing.assert_array_equal(data.two_spirals(50)[0], data.two_spirals(50)[0])  # rng=0 by default
+    np.testing.assert_array_equal(two_spirals(50)[0], two_spirals(50)[0])  # rng=0 by default
 
 
 def test_two_spirals_geometry_without_noise():
     n = 40
-    x, y = data.two_spirals(n, noise=0.0, turns=1.0)
+    x, y = two_spirals(n, noise=0.0, turns=1.0)
     radius = np.linspace(1 / n, 1, n)
     np.testing.assert_allclose(np.linalg.norm(x[y == 0], axis=1), radius, rtol=1e-6)
     np.testing.assert_allclose(x[y == 1], -x[y == 0], atol=1e-6)  # the second spiral is the first rotated by pi
@@ -36,8 +38,8 @@ def test_two_spirals_geometry_without_noise():
 
 def test_two_spirals_noise_std():
     n = 2000
-    clean, _ = data.two_spirals(n, noise=0.0)
-    noisy, _ = data.two_spirals(n, noise=0.5, rng=3)
+    clean, _ = two_spirals(n, noise=0.0)
+    noisy, _ = two_spirals(n, noise=0.5, rng=3)
     residual = (noisy - clean).astype(np.float64).ravel()
     # std 0.1 * noise = 0.05; SE of the sample variance of 4n normals is var sqrt(2 / (4n - 1)).
     assert abs(residual.var() - 0.05**2) <= 5 * 0.05**2 * np.sqrt(2 / (residual.size - 1))
@@ -53,7 +55,7 @@ def test_two_spirals_noise_std():
 ])
 def test_two_spirals_bad_input(kwargs, error, message):
     with pytest.raises(error, match=message):
-        data.two_spirals(**kwargs)
+        two_spirals(**kwargs)
 
 
 def test_digits():

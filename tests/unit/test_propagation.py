@@ -1,11 +1,23 @@
 """initlab.propagation: per-layer predictions against closed forms, measurements against a direct computation."""
 
+import functools
 import math
 
 import numpy as np
 import pytest
 
 from initlab import MLP, init, propagation, theory
+
+from spirals import two_spirals
+
+
+@pytest.fixture(scope="module")
+def spirals():
+    return two_spirals(32, rng=0)
+
+
+def build_tanh(seed):
+    return MLP([2, 8, 8, 2], activation="tanh", init="xavier_normal", rng=seed)
 
 SIZES = [5, 7, 3, 6]
 VARIANCES = [0.2, 0.1, 0.4]
@@ -102,3 +114,67 @@ def test_biases_add_their_variance_to_every_layer():
     scales = [math.sqrt(n * v) for n, v in zip(sizes[:-1], variances)]
     assert np.allclose(biased, theory.forward_variances("tanh", scales, 3, 0.5, sigma_b=0.3), rtol=1e-12)
     assert biased[0] == pytest.approx(plain[0] + 0.09, rel=1e-12)
+
+
+# --- signal_mean_squares ---------------------------------------------------------------------------
+
+def test_signal_mean_squares_measures_outputs_and_pre_activations(spirals):
+    x, _ = spirals
+    ms = propagation.signal_mean_squares(build_tanh, x, seeds=[3, 4])
+    pre = propagation.signal_mean_squares(build_tanh, x, seeds=[3, 4], of="pre-activations")
+    assert ms.samples.shape == pre.samples.shape == (2, 2) and ms.seeds == (3, 4)
+    model = build_tanh(4)
+    model.forward(x)
+    np.testing.assert_allclose(ms.samples[1], [np.mean(np.square(h, dtype=np.float64)) for h in model.activations[:-1]])
+    np.testing.assert_allclose(pre.samples[1], [np.mean(np.square(z, dtype=np.float64)) for z in model.pre_activations[:-1]])
+
+
+def test_signal_mean_squares_of_a_wide_relu_network_follows_the_he_prediction():
+    # E[h_k²] = (σ_w²/2)^k E[x²] exactly in expectation; check on average over seeds.
+    # Square layers, so Xavier's variance is 1/n and each relu layer halves the mean square.
+    x = np.random.default_rng(0).normal(size=(128, 256)).astype(np.float32)
+    ms = propagation.signal_mean_squares(lambda s: MLP([256] * 5 + [1], init="xavier_normal", rng=s), x, range(6))
+    expected = float(np.mean(np.square(x, dtype=np.float64))) * 0.5 ** np.arange(1, 5)
+    np.testing.assert_allclose(ms.mean, expected, rtol=0.1)
+
+
+def test_signal_mean_squares_names_the_allowed_signals(spirals):
+    with pytest.raises(ValueError, match="of must be one of 'outputs', 'pre-activations'"):
+        propagation.signal_mean_squares(build_tanh, spirals[0], seeds=[0], of="gradients")
+
+
+# --- std_profile -----------------------------------------------------------------------------------
+
+def test_std_profile_measures_the_network_it_describes_and_predicts_with_theory():
+    x = np.random.default_rng(1).normal(size=(256, 32)).astype(np.float32)
+    measured, predicted = propagation.std_profile("tanh", "xavier_normal", x, depth=5, width=128, rng=2)
+    model = MLP([32] + [128] * 5 + [1], activation="tanh", init="xavier_normal", rng=2)
+    model.forward(x)
+    np.testing.assert_allclose(measured, [np.std(h, dtype=np.float64) for h in model.activations[:-1]], rtol=1e-6)
+    sigma_w = [math.sqrt(w.shape[0] * np.mean(np.square(w, dtype=np.float64))) for w in model.weights[:-1]]
+    q = theory.forward_variances("tanh", sigma_w, 5, float(np.mean(np.square(x, dtype=np.float64))))
+    np.testing.assert_allclose(predicted, [theory.activation_std("tanh", v) for v in q])
+    np.testing.assert_allclose(measured, predicted, rtol=0.1)  # wide enough for mean-field to hold
+
+
+def test_std_profile_of_a_shallower_network_is_a_prefix_of_a_deeper_one():
+    x = np.random.default_rng(1).normal(size=(64, 16)).astype(np.float32)
+    deep = propagation.std_profile("relu", "kaiming_normal", x, depth=8, width=16)
+    shallow = propagation.std_profile("relu", "kaiming_normal", x, depth=3, width=16)
+    for d, s in zip(deep, shallow):
+        np.testing.assert_array_equal(d[:3], s)
+
+
+def test_std_profile_reports_underflow_as_zero():
+    x = np.random.default_rng(1).normal(size=(16, 16)).astype(np.float32)
+    measured, predicted = propagation.std_profile("relu", functools.partial(init.normal, std=1e-4), x, depth=30, width=16)
+    assert measured[-1] == 0.0 and np.all(np.isfinite(measured))
+    assert predicted[-1] > 0  # float64 theory goes on below float32's range
+
+
+def test_std_profile_checks_depth_and_width():
+    x = np.zeros((4, 3), dtype=np.float32)
+    with pytest.raises(ValueError, match="depth must be a positive integer"):
+        propagation.std_profile("relu", "kaiming_normal", x, depth=0)
+    with pytest.raises(TypeError, match="width must be a positive integer"):
+        propagation.std_profile("relu", "kaiming_normal", x, depth=2, width=2.5)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
-from initlab import quiz
+from initlab.notebook import quiz
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -307,7 +307,7 @@ def test_book_installs_as_initlab_with_its_subpackages_and_quiz_files(tmp_path):
     source.mkdir()
     shutil.copy(ROOT / "book" / "pyproject.toml", source)
     shutil.copytree(ROOT / "book" / "initlab", source / "initlab", ignore=shutil.ignore_patterns("__pycache__"))
-    quizzes = source / "initlab" / "quizzes"
+    quizzes = source / "initlab" / "notebook" / "quizzes"
     if not list(quizzes.glob("*.json")):  # the quiz files may not exist yet: the package data rule must still work
         quizzes.mkdir(exist_ok=True)
         (quizzes / "00_dummy.json").write_text("[]")
@@ -321,7 +321,7 @@ import importlib, importlib.resources, json, sys
 sys.path.insert(0, {str(target)!r})
 for name in {modules!r}:
     importlib.import_module(name)
-quizzes = importlib.resources.files("initlab") / "quizzes"
+quizzes = importlib.resources.files("initlab") / "notebook" / "quizzes"
 print(json.dumps({{"file": sys.modules["initlab"].__file__,
                   "quizzes": sorted(p.name for p in quizzes.iterdir() if p.name.endswith(".json"))}}))
 """

@@ -8,8 +8,8 @@ import pytest
 
 from initlab import MLP, accuracy, diagnostics, losses, train
 from initlab.gradcheck import numerical_gradient, relative_error
-from initlab.residual import (SCHEMES, ResidualMLP, block_growth, block_profile, make_scheme, predicted_profile,
-                              relu_kernel)
+from initlab.residual import SCHEMES, ResidualMLP, block_growth, block_profile, make_scheme, predicted_profile
+from initlab.theory import relu_kernel
 
 OPTIONS = [{}, {"batch_norm": True}, {"branch_scale": 0.3}, {"init": "fixup"},
            {"init": "fixup", "batch_norm": True, "branch_scale": 2.0}, {"activation": "tanh"}]

@@ -1,12 +1,12 @@
-"""initlab.selfcheck: the verdicts every chapter's exercise checks are built from."""
+"""initlab.notebook.selfcheck: the verdicts every chapter's exercise checks are built from."""
 
 import math
 
 import numpy as np
 import pytest
 
-from initlab import selfcheck
-from initlab.selfcheck import Verdict
+from initlab.notebook import selfcheck
+from initlab.notebook.selfcheck import Verdict
 
 
 def test_no_answer_says_what_to_fill_in():

@@ -1,4 +1,4 @@
-"""initlab.selfcheck.ch01 and the chapter 1 quiz: right answers pass, the named slips and wrong answers do not."""
+"""initlab.notebook.selfcheck.ch01 and the chapter 1 quiz: right answers pass, the named slips and wrong answers do not."""
 
 import math
 
@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 import initlab
-from initlab import data, diagnostics, init, losses, quiz
-from initlab.selfcheck import ch01 as check
+from initlab import data, diagnostics, init, losses
+from initlab.notebook import quiz
+from initlab.notebook.selfcheck import ch01 as check
 
 # Exercise ex-vg-depth, from its solution: 2 · (1/2)^(L−2) through L = 30 layers, and 2 · 2^−(L−2) ≤ 10⁻⁶.
 FRACTION = 2 * 0.5 ** 28

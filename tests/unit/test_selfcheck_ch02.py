@@ -1,12 +1,13 @@
-"""initlab.selfcheck.ch02 and the chapter 2 quiz: right answers pass, the named slips and wrong answers do not."""
+"""initlab.notebook.selfcheck.ch02 and the chapter 2 quiz: right answers pass, the named slips and wrong answers do not."""
 
 import math
 
 import numpy as np
 import pytest
 
-from initlab import activations, init, quiz, theory
-from initlab.selfcheck import ch02 as check
+from initlab import activations, init, theory
+from initlab.notebook import quiz
+from initlab.notebook.selfcheck import ch02 as check
 
 FAN_IN, FAN_OUT = 784, 300
 # Exercise ex-xv-layer, from its solution, written out by hand.

@@ -1,12 +1,13 @@
-"""initlab.selfcheck.ch03 and the chapter 3 quiz: right answers pass, the named slips and wrong answers do not."""
+"""initlab.notebook.selfcheck.ch03 and the chapter 3 quiz: right answers pass, the named slips and wrong answers do not."""
 
 import math
 
 import numpy as np
 import pytest
 
-from initlab import activations, data, quiz, saturation
-from initlab.selfcheck import ch03 as check
+from initlab import activations, data, saturation
+from initlab.notebook import quiz
+from initlab.notebook.selfcheck import ch03 as check
 
 # Exercise ex-sat-threshold, from its solution's closed forms.
 ROOT = math.sqrt(0.9)

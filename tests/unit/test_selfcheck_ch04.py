@@ -1,4 +1,4 @@
-"""initlab.selfcheck.ch04 and the chapter 4 quiz: right answers pass, the named slips and wrong answers do not."""
+"""initlab.notebook.selfcheck.ch04 and the chapter 4 quiz: right answers pass, the named slips and wrong answers do not."""
 
 import functools
 import math
@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 
 import initlab
-from initlab import init, quiz, theory
-from initlab.selfcheck import ch04 as check
+from initlab import init, theory
+from initlab.notebook import quiz
+from initlab.notebook.selfcheck import ch04 as check
 
 # Exercise ex-eg-value-clip, from its solution, by hand: g/‖g‖, and (1, 1, 0.1).
 G = np.array([10.0, 1.0, 0.1])

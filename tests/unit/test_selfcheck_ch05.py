@@ -5,8 +5,9 @@ import math
 import numpy as np
 import pytest
 
-from initlab import init, quiz, theory
-from initlab.selfcheck import ch05 as check
+from initlab import init, theory
+from initlab.notebook import quiz
+from initlab.notebook.selfcheck import ch05 as check
 
 ALL = ["W1", "b1", "W2", "b2", "W3", "b3"]
 

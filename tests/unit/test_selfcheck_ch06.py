@@ -5,9 +5,10 @@ import math
 import numpy as np
 import pytest
 
-from initlab import BatchNorm, MLP, data, diagnostics, quiz, train
+from initlab import BatchNorm, MLP, data, diagnostics, train
+from initlab.notebook import quiz
 from initlab.batchnorm import batch_mean_std, gradient_growth
-from initlab.selfcheck import ch06 as check
+from initlab.notebook.selfcheck import ch06 as check
 
 
 @pytest.mark.parametrize("call", [lambda: check.projection_identity(None),

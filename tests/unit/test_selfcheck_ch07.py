@@ -5,11 +5,12 @@ import math
 import numpy as np
 import pytest
 
-from initlab import activations, quiz, theory
-from initlab import self_normalization as selu_sn
+from initlab import activations, theory
+from initlab.notebook import quiz
+from initlab import self_normalization
 from initlab.jacobian import gaussian_product_moments
 from initlab.residual import block_growth
-from initlab.selfcheck import ch07 as check
+from initlab.notebook.selfcheck import ch07 as check
 
 FIXUP = {"input layer": 2, "W_1": 3, "b_1": 3, "W_2": 2, "b_2": 2, "head": 1}  # the solution's reasoning
 
@@ -112,10 +113,10 @@ def test_selu_constants():
 def test_shifted_fixed_point():
     mu, nu = 0.0, 1.0
     for _ in range(100):  # the solution's iteration
-        mu, nu = selu_sn.selu_map(mu, nu, omega=0.1, tau=1.05)
+        mu, nu = self_normalization.selu_map(mu, nu, omega=0.1, tau=1.05)
     assert check.shifted_fixed_point(mu, nu).right is True
     assert "ω = 0" in repr(check.shifted_fixed_point(0.0, 1.0))
-    assert "once" in repr(check.shifted_fixed_point(*selu_sn.selu_map(0.0, 1.0, omega=0.1, tau=1.05)))
+    assert "once" in repr(check.shifted_fixed_point(*self_normalization.selu_map(0.0, 1.0, omega=0.1, tau=1.05)))
     assert check.shifted_fixed_point(0.1, 1.2).right is False
     assert check.shifted_fixed_point((mu, nu), None).right is False
 

@@ -1,8 +1,8 @@
-"""initlab.tables: aligned, stable text tables for the chapters' printed results."""
+"""initlab.notebook.tables: aligned, stable text tables for the chapters' printed results."""
 
 import pytest
 
-from initlab.tables import print_table, table
+from initlab.notebook.tables import print_table, table
 
 
 def test_numbers_right_aligned_strings_left_aligned_with_the_given_formats():

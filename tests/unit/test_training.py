@@ -6,7 +6,9 @@ import warnings
 import numpy as np
 import pytest
 
-from initlab import MLP, accuracy, data, diagnostics, init, losses, train
+from initlab import MLP, accuracy, diagnostics, init, losses, train
+
+from spirals import two_spirals
 
 
 def blobs(n=50, seed=0):
@@ -30,7 +32,7 @@ def test_loss_decreases_on_separable_blobs():
 
 
 def test_two_spirals_are_learned():
-    x, y = data.two_spirals(100, rng=0)
+    x, y = two_spirals(100, rng=0)
     model = MLP([2, 32, 32, 2], activation="relu", rng=1)
     history = train(model, x, y, lr=0.1, momentum=0.9, steps=300)
     assert history.loss[-1] < 0.1 * history.loss[0]
@@ -115,7 +117,7 @@ def huge_init(fan_in, fan_out, rng):
     return init.normal(fan_in, fan_out, std=30.0, rng=rng)
 
 
-SPIRALS = data.two_spirals(100, rng=0)
+SPIRALS = two_spirals(100, rng=0)
 ONE_HOT = np.eye(2)[SPIRALS[1]]
 
 # (MLP arguments, train arguments, how the failure must read): each one breaks in a different place.

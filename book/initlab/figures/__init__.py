@@ -1,15 +1,13 @@
-"""The chapters' figures, one module per chapter topic: a named function per static figure, a class
-per interactive one.
+"""Figures (matplotlib): one module per chapter, named after the chapter's notebook, plus what they share.
 
-An interactive figure class draws its artists once in ``__init__``, moves them in
-``update(**params)`` and says what a setting shows in ``describe(**params)`` (the alt text);
-``initlab.interactive.explore`` adds the controls. Chapter 1's figures are re-exported here
-(``figures.GradientNormFigure``); later chapters import their module
-(``from initlab.figures import xavier``).
+- ``style.py``: the book's figure style and the large-font projector style;
+- ``drawing.py``: drawing helpers every chapter uses (a figure outside pyplot, per-layer log plots that mark
+  inf/NaN instead of drawing them, training curves);
+- ``vanishing_gradients.py`` … ``beyond_xavier_he.py``: a named function per static figure and a class per
+  interactive one. An interactive figure draws its artists once in ``__init__``, moves them in
+  ``update(**params)`` and says what a setting shows in ``describe(**params)`` (the alt text);
+  :func:`initlab.notebook.explore` adds the controls.
+
+Figures only draw: what they show is computed by the numerics (the modules at the package root), which never
+import matplotlib.
 """
-
-from .vanishing import (GradientNormFigure, UpdateRatioFigure, gradient_histograms_figure, remedies_figure,
-                        training_figure)
-
-__all__ = ["GradientNormFigure", "UpdateRatioFigure", "gradient_histograms_figure", "remedies_figure",
-           "training_figure"]

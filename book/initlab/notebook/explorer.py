@@ -1,0 +1,274 @@
+"""One call, two kinds of interactive figure: live sliders in Jupyter, pre-rendered frames on the site.
+
+``explore(fig, depth=Slider([...]), activation=Dropdown([...]))`` takes a *figure object*, anything
+with
+
+- ``figure``: a ``matplotlib.figure.Figure`` (made with ``Figure()``, not ``pyplot``, so that the
+  inline backend does not print it a second time),
+- ``update(**params)``: moves the figure's artists to a control setting (no new figure), and
+- ``describe(**params)``: the alt text for that setting, in words and numbers,
+- optionally ``animated``: the artists that ``update`` changes. The axes must then stay fixed
+  (set their limits in ``__init__``): everything else is drawn once and each redraw only blits
+  these artists onto it, several times faster than a full draw,
+
+and returns an :class:`Explorer`. Displayed in a notebook it becomes ipywidgets controls above an
+image that is redrawn in place on every change. When the book is built (the environment variable
+``INITLAB_STATIC`` is set by the book's Sphinx extension) it instead renders one frame per control
+setting and emits plain HTML: real ``<input type="range">``/``<select>`` controls that
+``_static/initlab-frames.js`` wires to the frames, so the page needs no kernel and no network.
+Both forms show the same text summary, so the notebook's stored output is the same either way.
+"""
+
+import base64
+import html
+import io
+import itertools
+import json
+import os
+import time
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from PIL import Image
+
+__all__ = ["Slider", "Dropdown", "Explorer", "explore", "explorers", "static_mode", "ENV_VAR"]
+
+ENV_VAR = "INITLAB_STATIC"
+LIVE_DPI = 90
+FRAME_DPI = 100
+FRAME_COLOURS = 96
+
+
+def static_mode():
+    """True while the book is being built for the static site."""
+    return os.environ.get(ENV_VAR, "") not in ("", "0")
+
+
+class _Control:
+    kind = "control"
+
+    def __init__(self, options, value, label):
+        if isinstance(options, dict):
+            options = list(options.items())
+        else:
+            options = [(self._label(v), v) for v in options]
+        if not options:
+            raise ValueError(f"a {self.kind} needs at least one option")
+        self.labels = [str(label_) for label_, _ in options]
+        self.values = [v for _, v in options]
+        if value is None:
+            value = self.values[0]
+        if value not in self.values:
+            raise ValueError(f"value {value!r} is not one of the {self.kind}'s options {self.values}")
+        self.index = self.values.index(value)
+        self.label = label
+
+    @staticmethod
+    def _label(value):
+        return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+class Slider(_Control):
+    """A slider over a fixed list of ``values`` (numbers), starting at ``value`` (default: the first).
+
+    ``values`` may also be a dict ``{label: value}`` to choose how each setting is shown.
+    """
+
+    kind = "slider"
+
+    def __init__(self, values, value=None, label=None):
+        super().__init__(values, value, label)
+
+
+class Dropdown(_Control):
+    """A menu of ``options`` (a list, or a dict ``{label: value}``), starting at ``value``."""
+
+    kind = "dropdown"
+
+    def __init__(self, options, value=None, label=None):
+        super().__init__(options, value, label)
+
+
+def _png(canvas, colours=None):
+    """The canvas as PNG bytes; with ``colours``, as a palette image (a fraction of the size)."""
+    image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+    image = image.convert("RGB")
+    if colours:
+        image = image.quantize(colors=colours, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=bool(colours), compress_level=9 if colours else 1)
+    return out.getvalue()
+
+
+class Explorer:
+    """A figure object with its controls. See :func:`explore`."""
+
+    made = []
+
+    def __init__(self, figure, controls):
+        for attr in ("figure", "update", "describe"):
+            if not hasattr(figure, attr):
+                raise TypeError(f"figure must have a .{attr} (see initlab.notebook.explorer); "
+                                f"{type(figure).__name__} has none")
+        if not controls:
+            raise ValueError("explore needs at least one control, e.g. depth=Slider([2, 4, 8])")
+        for name, control in controls.items():
+            if not isinstance(control, _Control):
+                raise TypeError(f"control {name!r} must be a Slider or a Dropdown, got {type(control).__name__}")
+            control.label = control.label or name.replace("_", " ").capitalize()
+        if not isinstance(figure.figure.canvas, FigureCanvasAgg):
+            FigureCanvasAgg(figure.figure)
+        self.target = figure
+        self.controls = dict(controls)
+        # Lay the figure out once, at the starting setting, then freeze it: the axes stay put from
+        # frame to frame (no jitter as titles change length) and each redraw skips the layout pass.
+        figure.update(**self.params())
+        figure.figure.canvas.draw()
+        figure.figure.set_layout_engine("none")
+        self._animated = list(getattr(figure, "animated", []))
+        self._background = {}
+        Explorer.made.append(self)
+        self.key = f"{len(Explorer.made)}-{type(figure).__name__.lower()}"
+        self._widgets = None
+
+    # The settings -------------------------------------------------------------------------
+    def params(self, indices=None):
+        """The parameter dict for one combination of option indices (default: the current one)."""
+        indices = indices or [c.index for c in self.controls.values()]
+        return {name: c.values[i] for (name, c), i in zip(self.controls.items(), indices)}
+
+    def settings(self):
+        """Every combination of option indices, the last control varying fastest."""
+        return list(itertools.product(*(range(len(c.values)) for c in self.controls.values())))
+
+    def render(self, params, colours=None, dpi=LIVE_DPI):
+        """Move the figure to ``params`` and return it as PNG bytes."""
+        self.target.update(**params)
+        fig = self.target.figure
+        canvas = fig.canvas
+        if not self._animated:
+            fig.set_dpi(dpi)
+            canvas.draw()
+            return _png(canvas, colours)
+        if dpi not in self._background:
+            fig.set_dpi(dpi)
+            for artist in self._animated:
+                artist.set_animated(True)
+            canvas.draw()
+            self._background[dpi] = canvas.copy_from_bbox(fig.bbox)
+        elif fig.dpi != dpi:
+            fig.set_dpi(dpi)
+        canvas.restore_region(self._background[dpi])
+        for artist in self._animated:
+            fig.draw_artist(artist)
+        return _png(canvas, colours)
+
+    def summary(self):
+        parts = []
+        for c in self.controls.values():
+            shown = ", ".join(c.labels) if len(c.labels) <= 6 else f"{c.labels[0]} … {c.labels[-1]}"
+            parts.append(f"{c.label} ({len(c.labels)}: {shown})")
+        return (f"Interactive figure, {len(self.settings())} settings of " + " × ".join(parts) + ".\n"
+                f"Shown: {self.target.describe(**self.params())}")
+
+    # The live form ----------------------------------------------------------------------------
+    def _on_change(self, change):
+        for (name, control), widget in zip(self.controls.items(), self._widgets["controls"]):
+            control.index = widget.index
+        self._widgets["image"].value = self.render(self.params())
+
+    def widget(self):
+        """The ipywidgets form: one control per parameter above an image redrawn on each change."""
+        if self._widgets is None:
+            import ipywidgets as widgets
+
+            made = []
+            for name, c in self.controls.items():
+                options = list(zip(c.labels, c.values))
+                common = dict(options=options, value=c.values[c.index], description=c.label,
+                              style={"description_width": "initial"})
+                if isinstance(c, Slider):
+                    made.append(widgets.SelectionSlider(continuous_update=True, **common))
+                else:
+                    made.append(widgets.Dropdown(**common))
+            image = widgets.Image(value=self.render(self.params()), format="png")
+            for w in made:
+                w.observe(self._on_change, names="value")
+            box = widgets.VBox([widgets.HBox(made, layout=widgets.Layout(flex_flow="row wrap")), image])
+            self._widgets = {"controls": made, "image": image, "box": box}
+        return self._widgets["box"]
+
+    # The static form --------------------------------------------------------------------------
+    def to_html(self):
+        """Every setting pre-rendered, with native HTML controls; see ``_static/initlab-frames.js``."""
+        start = [c.index for c in self.controls.values()]
+        frames, alts = [], []
+        for indices in self.settings():
+            params = self.params(indices)
+            frames.append("data:image/png;base64," + base64.b64encode(
+                self.render(params, colours=FRAME_COLOURS, dpi=FRAME_DPI)).decode("ascii"))
+            alts.append(self.target.describe(**params))
+        self.target.update(**self.params(start))
+        current = self.settings().index(tuple(start))
+        width, height = (int(round(v * FRAME_DPI)) for v in self.target.figure.get_size_inches())
+        esc = html.escape
+        # Each control names the image it changes (aria-controls), for assistive technology.
+        frame_id = f"initlab-{self.key}-frame"
+        rows = []
+        for name, c in self.controls.items():
+            cid = f"initlab-{self.key}-{name}"
+            label = f'<label for="{cid}">{esc(c.label)}</label>'
+            if isinstance(c, Slider):
+                value = esc(c.labels[c.index])
+                rows.append(
+                    f'<div class="initlab-control">{label}<input type="range" id="{cid}" min="0" '
+                    f'max="{len(c.values) - 1}" step="1" value="{c.index}" data-initlab-control="{name}" '
+                    f'aria-valuetext="{value}" aria-controls="{frame_id}"><output for="{cid}">{value}</output></div>')
+            else:
+                options = "".join(f'<option value="{i}"{" selected" if i == c.index else ""}>{esc(lab)}</option>'
+                                  for i, lab in enumerate(c.labels))
+                rows.append(f'<div class="initlab-control">{label}<select id="{cid}" '
+                            f'data-initlab-control="{name}" aria-controls="{frame_id}">{options}</select></div>')
+        data = {"controls": [{"name": n, "labels": c.labels} for n, c in self.controls.items()],
+                "frames": frames, "alts": alts}
+        # "<" only occurs inside JSON strings, where \u003c means the same: with no "<" at all the
+        # payload holds neither "</script" nor "<!--" (which would let "<script" swallow the end tag).
+        payload = json.dumps(data, separators=(",", ":")).replace("<", "\\u003c")
+        return (f'<div class="initlab-explorer" id="initlab-{self.key}" data-initlab-explorer>'
+                f'<div class="initlab-controls">{"".join(rows)}</div>'
+                f'<img class="initlab-frame" id="{frame_id}" src="{frames[current]}" alt="{esc(alts[current])}" '
+                f'width="{width}" height="{height}">'
+                f'<script type="application/json" class="initlab-explorer-data">{payload}</script></div>')
+
+    # Display ----------------------------------------------------------------------------------
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        text = self.summary()
+        if static_mode():
+            return {"text/plain": text, "text/html": self.to_html()}
+        bundle = self.widget()._repr_mimebundle_()
+        bundle["text/plain"] = text
+        # Shown where widgets cannot be (GitHub, nbviewer); JupyterLab prefers the widget.
+        bundle["image/png"] = base64.b64encode(self._widgets["image"].value).decode("ascii")
+        return bundle
+
+    def time_redraws(self):
+        """Seconds to move to, redraw and encode each setting as the live form does (for the benchmark)."""
+        times = []
+        for indices in self.settings():
+            start = time.perf_counter()
+            self.render(self.params(indices))
+            times.append(time.perf_counter() - start)
+        return np.array(times)
+
+
+def explore(figure, **controls):
+    """Make ``figure`` interactive with the given controls; see the module docstring.
+
+    >>> explore(GradientNormFigure(), depth=Slider([5, 10, 20]), activation=Dropdown(["tanh", "relu"]))
+    """
+    return Explorer(figure, controls)
+
+
+def explorers():
+    """Every explorer made in this process, oldest first (the benchmark times them all)."""
+    return list(Explorer.made)

@@ -1,0 +1,99 @@
+"""Self-checks for chapter 1, the vanishing gradient problem (``01_vanishing_gradients.ipynb``).
+
+``from initlab.notebook.selfcheck import ch01 as check``, then ``check.max_slope(value, at)`` and so on, one check
+per exercise with a numeric answer. Each returns a :class:`~initlab.notebook.selfcheck.Verdict`.
+"""
+
+import math
+from functools import lru_cache
+
+import numpy as np
+
+from ... import activations, data, diagnostics, init
+from ...mlp import MLP
+from . import combine, number
+
+__all__ = ["max_slope", "depth_bound", "tanh_shrinkage", "relu_forward_factor"]
+
+_SIGMOID = activations.get("sigmoid")
+
+
+def max_slope(value, at):
+    """Exercise ``ex-vg-sigmoid-slope``: the largest value of σ′ (``value``) and the ``t`` where it is reached
+    (``at``)."""
+    peak = float(_SIGMOID.derivative(np.array(0.0)))  # σ′(0) = σ(0)(1 − σ(0)) = 1/4
+    return combine(
+        number(value, peak, "the largest slope", slips=[
+            (float(_SIGMOID(np.array(0.0))), "you took σ(0) itself, not its slope σ(0)(1 − σ(0))"),
+            (1.0, "you took tanh′(0); the sigmoid is four times flatter")],
+            why="σ′ = σ(1 − σ) = 1/4 − (σ − 1/2)² ≤ 1/4."),
+        number(at, 0.0, "the place of the maximum", atol=0.01,
+               why="σ(t) = 1/2 only at t = 0."),
+    )
+
+
+def _bound(layers, norm=2.0):
+    # Proposition prop-backward-bound: (sup σ′ · ‖W‖)^(L−2) for the hidden layers, ‖W‖ for the linear output.
+    peak = float(_SIGMOID.derivative(np.array(0.0)))
+    return (peak * norm) ** (layers - 2) * norm
+
+
+def depth_bound(fraction, layers):
+    """Exercise ``ex-vg-depth``: the bound's ``fraction`` through 30 layers with ‖W_k‖₂ = 2, and the number of
+    ``layers`` from which the bound guarantees a shrinkage by 10⁻⁶."""
+    needed = next(n for n in range(2, 1000) if _bound(n) <= 1e-6)
+    half = 0.5  # ¼ · ‖W‖₂ = ¼ · 2
+    return combine(
+        number(fraction, _bound(30), "the fraction", rtol=0.01, slips=[
+            (half ** 28, "you left out the linear output layer's factor ‖W_L‖₂ = 2"),
+            (half ** 29, "you counted 29 sigmoid layers; between h_1 and h_30 there are 28, plus the linear output"),
+            (half ** 30, "you gave every one of the 30 layers a factor 1/2; the output layer is linear (factor 2)"),
+            (_bound(30, norm=1.0), "you left out ‖W_k‖₂ = 2: each hidden layer gives ¼ · 2 = ½")],
+            why="The bound is 2 · (¼ · 2)^28 = 2^(−27)."),
+        number(layers, needed, "the number of layers", rtol=0.0, atol=0.01, slips=[
+            (needed - 1, "you left out the output layer's factor 2, or rounded L − 2 ≥ 20.9 down instead of up"),
+            (next(n for n in range(1, 1000) if half ** n <= 1e-6),
+             "every layer halved the gradient; the output layer is linear and doubles it")],
+            why="2 · 2^(−(L−2)) ≤ 10⁻⁶ needs L − 2 ≥ log₂(2·10⁶) ≈ 20.9."),
+    )
+
+
+@lru_cache(maxsize=1)
+def _tanh_factors():
+    # The chapter's probe (section 1.1): depth 10, width 256, tanh at σ_w = 0.5, the first 256 training digits.
+    x, y = data.digits()
+    x_train, y_train, _, _ = data.split(x, y, test_fraction=0.25, rng=0)
+    x_probe, y_probe = x_train[:256], y_train[:256]
+    model = MLP([x_probe.shape[1]] + [256] * 10 + [10], activation="tanh", init=init.scaled_normal(0.5), rng=0)
+    diagnostics.backprop_norms(model, x_probe, y_probe)
+    return diagnostics.backward_factors(model)
+
+
+def tanh_shrinkage(predicted, measured):
+    """Exercise ``ex-vg-predict``: the ``predicted`` and the ``measured`` shrinkage of the gradient norm through
+    the hidden layers of the tanh network at σ_w = 0.5 (the products of ``per_layer_factors("tanh", 0.5)``)."""
+    expected_predicted, expected_measured = _tanh_factors()
+    n = len(expected_measured)
+    slips = [(float(np.mean(expected_measured)), f"you gave one layer's factor; multiply all {n} of them"),
+             (0.5 ** (n + 1), f"you multiplied {n + 1} factors of 0.5; there are {n} hidden-layer factors")]
+    # The run is seeded, so the values are exact; 2 % leaves room for rounding a printed value.
+    return combine(
+        number(predicted, float(np.prod(expected_predicted)), "the predicted shrinkage", rtol=0.02, slips=slips),
+        number(measured, float(np.prod(expected_measured)), "the measured shrinkage", rtol=0.02, slips=slips,
+               why=f"Both are close to 0.5^{n}: with small weights tanh is nearly linear, and σ_w = 0.5 "
+                   "sets the factor."),
+    )
+
+
+def relu_forward_factor(factor):
+    """Exercise ``ex-vg-forward``: the ``factor`` by which one relu layer with U(±1/√n) weights multiplies the
+    standard deviation (the scale) of the activations."""
+    variance_times_n = 1 / 3  # U(±a) has variance a²/3, and a² = 1/n
+    relu_keeps = 1 / 2  # E[relu(z)²] = E[z²]/2 for a symmetric z
+    expected = math.sqrt(variance_times_n * relu_keeps)
+    return number(factor, expected, "the per-layer factor", rtol=0.02, slips=[
+        (expected ** 2, "you gave the factor of the second moment, 1/6; the scale is its square root"),
+        (math.sqrt(variance_times_n), "you left out that a relu keeps only half of the second moment"),
+        (math.sqrt(relu_keeps), "you took the weights' variance as 1/n; U(±1/√n) has variance 1/(3n)"),
+        (expected ** 5, "you gave the factor over five layers (one printed step), not over one")],
+        why="n · 1/(3n) · 1/2 = 1/6 for the second moment, so the scale shrinks by 1/√6 per layer.")

@@ -1,0 +1,54 @@
+r"""Why inputs that are all positive make gradient descent zig-zag (LeCun et al., 1998, section 4.3).
+
+A linear unit :math:`y = w^\top x` trained on the squared error :math:`\ell = \tfrac12 (w^\top x - t)^2`
+has the gradient :math:`\nabla_w \ell = \delta\,x` with :math:`\delta = w^\top x - t`. When every
+:math:`x_i > 0` (the outputs of sigmoid units), every component of :math:`\delta x` has the sign of
+:math:`\delta`: one example can only move :math:`w` into the all-plus or the all-minus orthant, and a
+target that needs some weights up and others down is reached by zig-zagging.
+"""
+
+import numpy as np
+
+from ._checks import finite_number
+
+__all__ = ["sgd_path", "same_sign_fraction"]
+
+
+def sgd_path(x, t, w0, lr):
+    r"""Weights of a linear unit after each step of SGD, one example per step, in order.
+
+    Step :math:`i` does :math:`w \leftarrow w - \eta\,(w^\top x_i - t_i)\,x_i`. ``x`` has shape
+    ``(n, d)``, ``t`` shape ``(n,)``, ``w0`` shape ``(d,)``; returns the ``(n + 1, d)`` path in float64,
+    starting at ``w0``.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    t = np.asarray(t, dtype=np.float64)
+    w = np.array(w0, dtype=np.float64)
+    if x.ndim != 2 or x.shape[0] == 0:
+        raise ValueError(f"x must have shape (n, d) with n >= 1, got shape {x.shape}")
+    if t.shape != (x.shape[0],):
+        raise ValueError(f"t must hold one target per row of x, shape ({x.shape[0]},), got shape {t.shape}")
+    if w.shape != (x.shape[1],):
+        raise ValueError(f"w0 must have shape ({x.shape[1]},) like a row of x, got shape {w.shape}")
+    lr = finite_number(lr, "lr", positive=True)
+    path = [w.copy()]
+    for xi, ti in zip(x, t):
+        w = w - lr * (w @ xi - ti) * xi
+        path.append(w)
+    return np.array(path)
+
+
+def _steps(path):
+    path = np.asarray(path, dtype=np.float64)
+    if path.ndim != 2 or path.shape[0] < 2:
+        raise ValueError(f"path must have shape (steps + 1, d) with at least one step, got shape {path.shape}")
+    return path, np.diff(path, axis=0)
+
+
+def same_sign_fraction(path):
+    """Fraction of the steps of ``path`` whose components all have one sign (all > 0 or all < 0).
+
+    A step with a zero component counts as not sharing a sign. Inputs that are all positive give 1.
+    """
+    _, steps = _steps(path)
+    return float(np.mean(np.all(steps > 0, axis=1) | np.all(steps < 0, axis=1)))
