@@ -1,0 +1,19 @@
+"""The arithmetic the chapters' stored outputs are checked against, set for every command the README gives.
+
+numpy picks its compute kernels by CPU: OpenBLAS's matrix products by CPU family, numpy's own loops (exp,
+tanh, ...) by instruction set. Each choice rounds float32 sums a little differently, and a long training run
+amplifies those differences until a printed loss moves. Until every printed number is robust to that, the
+book's outputs are made and compared with one choice that any x86-64 CPU with AVX2 can run: OpenBLAS's
+Haswell kernels and numpy's AVX2 loops (its AVX-512 loops switched off). Values already set in the
+environment win, so other arithmetic can be tried with e.g. ``OPENBLAS_CORETYPE=Sandybridge make notebooks``.
+"""
+
+import os
+
+SETTINGS = {"OPENBLAS_CORETYPE": "Haswell", "NPY_DISABLE_CPU_FEATURES": "X86_V4 AVX512_ICL AVX512_SPR"}
+
+
+def use():
+    """Set :data:`SETTINGS` in this process's environment (kernels and servers started from it inherit them)."""
+    for name, value in SETTINGS.items():
+        os.environ.setdefault(name, value)
