@@ -31,9 +31,9 @@ RESULTS = ROOT / "bench" / "results"
 BINARY = (".png", ".jpg", ".woff", ".woff2", ".ico")
 MEASURE_EXPLORERS = """
 import json
-from initlab import interactive
+from initlab.notebook import explorer
 report = []
-for e in interactive.explorers():
+for e in explorer.explorers():
     first, again = e.time_redraws(), e.time_redraws()
     report.append({"figure": type(e.target).__name__, "settings": len(first),
                    "first": first.tolist(), "again": again.tolist()})

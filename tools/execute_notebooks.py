@@ -16,6 +16,7 @@ import pathlib
 import time
 
 import nbformat
+from initlab.notebook import explorer
 from nbclient import NotebookClient
 
 BOOK = pathlib.Path(__file__).resolve().parent.parent / "book"
@@ -23,15 +24,15 @@ BOOK = pathlib.Path(__file__).resolve().parent.parent / "book"
 
 @contextlib.contextmanager
 def live_client(nb, timeout=600):
-    """A NotebookClient for ``nb`` whose kernel starts in book/ and in live mode (``INITLAB_STATIC``
-    unset, as for a reader); kernels inherit this process's environment when they start."""
-    saved = os.environ.pop("INITLAB_STATIC", None)
+    """A NotebookClient for ``nb`` whose kernel starts in book/ and in live mode (initlab's static-mode
+    variable unset, as for a reader); kernels inherit this process's environment when they start."""
+    saved = os.environ.pop(explorer.ENV_VAR, None)
     try:
         yield NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
                              resources={"metadata": {"path": str(BOOK)}})
     finally:
         if saved is not None:
-            os.environ["INITLAB_STATIC"] = saved
+            os.environ[explorer.ENV_VAR] = saved
 
 
 def _merge_streams(outputs):

@@ -8,8 +8,11 @@ variable here, when Sphinx loads the extension, reaches every chapter however th
 """
 
 import os
+import sys
+from pathlib import Path
 
-ENV_VAR = "INITLAB_STATIC"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # book/, where initlab is
+from initlab.notebook.explorer import ENV_VAR  # noqa: E402
 
 
 def setup(app):

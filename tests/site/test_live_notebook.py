@@ -22,6 +22,7 @@ import urllib.error
 import urllib.request
 
 import pytest
+from initlab.notebook import explorer
 
 from sitecheck import BOOK, toc_files
 
@@ -55,7 +56,7 @@ def lab(tmp_path_factory):
     (tracker / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(state / "config"), JUPYTERLAB_SETTINGS_DIR=str(state / "settings"),
                JUPYTERLAB_WORKSPACES_DIR=str(state / "workspaces"), JUPYTER_RUNTIME_DIR=str(state / "runtime"))
-    env.pop("INITLAB_STATIC", None)  # live mode, as a reader gets it
+    env.pop(explorer.ENV_VAR, None)  # live mode, as a reader gets it
     port = _free_port()
     command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
                "--IdentityProvider.token=", "--ServerApp.password=", f"--ServerApp.root_dir={root}",

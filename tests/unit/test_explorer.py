@@ -382,3 +382,15 @@ def test_time_redraws_gives_one_positive_time_per_setting():
     times = e.time_redraws()
     assert len(times) == len(e.settings())
     assert np.all(np.asarray(times) > 0)
+
+
+def test_explorers_lists_those_in_use_oldest_first_and_forgets_the_rest():
+    import gc
+
+    first, second = three_control_explorer(), three_control_explorer()
+    assert [e for e in explorer.explorers() if e in (first, second)] == [first, second]
+    keys = {first.key, second.key}
+    del first  # as when a reader re-runs the cell: the old explorer is not kept alive by the registry
+    gc.collect()
+    assert second in explorer.explorers() and len(keys) == 2
+    assert all(e.key != min(keys, key=lambda k: int(k.split("-")[0])) for e in explorer.explorers())

@@ -26,6 +26,7 @@ import itertools
 import json
 import os
 import time
+import weakref
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -100,10 +101,14 @@ def _png(canvas, colours=None):
     return out.getvalue()
 
 
+# Every explorer still in use, by the number it was made with. Weak, so that re-running a cell (which makes a new
+# explorer) lets the old one and its figure go; numbered, so that page ids are unique and the same in every run.
+_made = itertools.count(1)
+_alive = weakref.WeakValueDictionary()
+
+
 class Explorer:
     """A figure object with its controls. See :func:`explore`."""
-
-    made = []
 
     def __init__(self, figure, controls):
         for attr in ("figure", "update", "describe"):
@@ -127,8 +132,9 @@ class Explorer:
         figure.figure.set_layout_engine("none")
         self._animated = list(getattr(figure, "animated", []))
         self._background = {}
-        Explorer.made.append(self)
-        self.key = f"{len(Explorer.made)}-{type(figure).__name__.lower()}"
+        number = next(_made)
+        _alive[number] = self
+        self.key = f"{number}-{type(figure).__name__.lower()}"
         self._widgets = None
 
     # The settings -------------------------------------------------------------------------
@@ -270,5 +276,5 @@ def explore(figure, **controls):
 
 
 def explorers():
-    """Every explorer made in this process, oldest first (the benchmark times them all)."""
-    return list(Explorer.made)
+    """Every explorer of this process still in use, oldest first (the benchmark times them all)."""
+    return [explorer for _, explorer in sorted(_alive.items())]

@@ -32,7 +32,7 @@ drive the exported decks.
 kernel-free slider (pre-rendered frames switched by ``book/_static/initlab-frames.js``). The outputs
 come from the book's last build (book/_build/jupyter_execute) when that build ran exactly the
 chapter's cells, so ``make slides`` after ``make book`` takes seconds; otherwise the chapter is
-executed in memory as the build does (kernel in book/, ``INITLAB_STATIC=1``; ``--execute`` forces
+executed in memory as the build does (kernel in book/, initlab's static mode; ``--execute`` forces
 this). Nothing is written back into book/. Markdown cells are split at headings and exercise/solution/proposition
 blocks, so that each gets the slide the rule gives it, and MyST is turned into what nbconvert
 renders (directive blocks into boxes, citations into author-year text). The deck loads reveal.js,
@@ -57,13 +57,14 @@ from pathlib import Path
 
 import nbformat
 import yaml
+from initlab.notebook import explorer
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BOOK = ROOT / "book"
 TOC = ROOT / "_toc.yml"
 CONFIG = ROOT / "_config.yml"
 BIBLIOGRAPHY = BOOK / "references.bib"
-PACKAGE = ROOT / "tools" / "slides"  # package.json, package-lock.json, the nbconvert template
+PACKAGE = Path(__file__).resolve().parent  # this folder: package.json, package-lock.json, the nbconvert template
 NODE_MODULES = PACKAGE / "node_modules"
 TEMPLATES = PACKAGE / "templates"
 FRAMES_JS = BOOK / "_static" / "initlab-frames.js"
@@ -466,14 +467,14 @@ def exporter():
 
 
 def execute_static(nb, timeout: int = 600) -> float:
-    """Run the notebook in memory as the book's build does: kernel in book/, ``INITLAB_STATIC=1``
+    """Run the notebook in memory as the book's build does: kernel in book/, initlab's static mode
     (interactive figures emit pre-rendered frames). Returns the seconds it took."""
     from nbclient import NotebookClient
 
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
                             resources={"metadata": {"path": str(BOOK)}})
     start = time.perf_counter()
-    client.execute(env={**os.environ, "INITLAB_STATIC": "1"})
+    client.execute(env={**os.environ, explorer.ENV_VAR: "1"})
     return time.perf_counter() - start
 
 
@@ -610,6 +611,3 @@ def main(argv=None) -> int:
         print(f"slides: all {len(paths)} notebooks follow the slide rule")
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())
