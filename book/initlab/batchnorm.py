@@ -16,11 +16,13 @@ and likewise for the mean. The backward pass (derived in chapter 6) is
     \Big(B\,g_i - \sum_j g_j - \hat x_i \sum_j g_j \hat x_j\Big), \qquad g_i = \frac{\partial \ell}{\partial y_i}.
 
 The batch statistics are noisy: :func:`batch_statistics` samples them, :func:`batch_mean_std` and
-:func:`expected_batch_var` predict their spread and their mean. :func:`gradient_growth` predicts how much
-each layer of a deep batch-normalised network multiplies the back-propagated gradient at initialization.
+:func:`expected_batch_var` predict their spread and their mean, :func:`batch_noise` puts the three together.
+:func:`gradient_growth` predicts how much each layer of a deep batch-normalised network multiplies the
+back-propagated gradient at initialization.
 """
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -28,7 +30,8 @@ from . import activations as _activations
 from . import theory
 from ._checks import finite_number, generator, matrix, positive_int
 
-__all__ = ["BatchNorm", "batch_statistics", "batch_mean_std", "expected_batch_var", "gradient_growth"]
+__all__ = ["BatchNorm", "batch_statistics", "batch_mean_std", "expected_batch_var", "BatchNoise", "batch_noise",
+           "gradient_growth"]
 
 
 class BatchNorm:
@@ -137,6 +140,37 @@ def expected_batch_var(values, batch_size):
     values, m = _population(values, batch_size)
     n = values.size
     return float(values.var() * (m - 1) / m * n / (n - 1))
+
+
+@dataclass(frozen=True)
+class BatchNoise:
+    r"""The batch statistics of one unit at one batch size (:func:`batch_noise`), with their predictions.
+
+    ``means`` and ``stds`` hold one entry per sampled batch: :math:`\mu_B`, and :math:`\sigma_B/\sigma`
+    relative to the unit's standard deviation ``sigma``. ``predicted_sd`` is :func:`batch_mean_std`,
+    ``predicted_var`` is :func:`expected_batch_var` over :math:`\sigma^2`.
+    """
+
+    sigma: float
+    means: np.ndarray
+    stds: np.ndarray
+    predicted_sd: float
+    predicted_var: float
+
+    @property
+    def measured_sd(self):
+        """The standard deviation of :attr:`means` over the batches (``ddof = 1``): ``predicted_sd`` measured."""
+        return float(self.means.std(ddof=1))
+
+
+def batch_noise(values, batch_size, n_batches=1000, rng=0):
+    """Sample ``n_batches`` batches of ``batch_size`` from ``values`` (:func:`batch_statistics`; float64) and
+    return :class:`BatchNoise`: their means and relative standard deviations next to the predictions."""
+    values, batch_size = _population(values, batch_size)
+    sigma = float(values.std())
+    means, variances = batch_statistics(values, batch_size, n_batches, rng=rng)
+    return BatchNoise(sigma, means, np.sqrt(variances) / sigma, batch_mean_std(values, batch_size),
+                      expected_batch_var(values, batch_size) / sigma ** 2)
 
 
 def gradient_growth(activation):

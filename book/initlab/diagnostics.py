@@ -4,10 +4,17 @@ import math
 
 import numpy as np
 
+from . import init as _init
+from . import layer_stats
 from . import losses as _losses
+from ._checks import finite_number, positive_int
+from .mlp import MLP
 
-__all__ = ["norm", "backprop_norms", "gradient_norms", "backward_factors", "spectral_norms", "backward_bound",
-           "layer_std"]
+__all__ = ["norm", "backprop_norms", "gradient_norms", "fresh_backprop_norms", "FLOAT_MAX", "layers_above",
+           "backward_factors", "spectral_norms", "backward_bound"]
+
+#: The largest finite numbers of the two floating-point formats the book trains in.
+FLOAT_MAX = {"float16": float(np.finfo(np.float16).max), "float32": float(np.finfo(np.float32).max)}
 
 
 def norm(a):
@@ -48,6 +55,34 @@ def gradient_norms(model, x, y, loss="cross_entropy"):
     return backprop_norms(model, x, y, loss)[1]
 
 
+def fresh_backprop_norms(x, y, depth, activation, scale, width=64, rng=0):
+    r""":func:`backprop_norms` of a freshly initialised network, on the batch ``(x, y)``.
+
+    The network is ``MLP([n_in] + [width] * depth + [n_classes])``, ``n_classes = max(y) + 1``, with
+    ``activation`` and weights :math:`W_k \sim \mathcal N(0, \text{scale}^2/n_{k-1})` drawn from the seed
+    ``rng``, so a setting always gives the same numbers. Returns ``(‖∂ℓ/∂h_k‖, ‖∂ℓ/∂W_k‖)`` for the
+    ``depth`` hidden layers and the output layer (inf/NaN where they overflowed).
+    """
+    depth, width = positive_int(depth, "depth"), positive_int(width, "width")
+    scale = finite_number(scale, "scale", positive=True)
+    sizes = [np.shape(x)[1]] + [width] * depth + [int(np.max(y)) + 1]
+    model = MLP(sizes, activation=activation, init=_init.scaled_normal(scale), rng=rng)
+    return backprop_norms(model, x, y)
+
+
+def layers_above(signal, weights, limits=None):
+    """For each format of ``limits`` (name: largest finite number; default :data:`FLOAT_MAX`), how many
+    layers have ``‖∂ℓ/∂h_k‖`` or ``‖∂ℓ/∂W_k‖`` (as from :func:`backprop_norms`) above it. A NaN counts as
+    above: it is what an overflow leaves behind."""
+    limits = FLOAT_MAX if limits is None else limits
+    signal, weights = np.asarray(signal, dtype=np.float64), np.asarray(weights, dtype=np.float64)
+    if signal.shape != weights.shape or signal.ndim != 1:
+        raise ValueError(f"signal and weights must be 1-D with one norm per layer each, "
+                         f"got shapes {signal.shape} and {weights.shape}")
+    top = np.fmax(signal, weights)  # NaN only where both are NaN
+    return {name: int(np.sum(~(top <= limit))) for name, limit in limits.items()}
+
+
 def backward_factors(model):
     r"""How much each hidden layer scales the back-propagated gradient: ``(predicted, measured)``.
 
@@ -67,24 +102,16 @@ def backward_factors(model):
     signal = [norm(g) for g in model.grad_activations]
     hidden = range(1, model.depth - 1)
     measured = np.array([signal[k - 1] / signal[k] for k in hidden])
-    predicted = []
-    for k in hidden:
-        w = model.weights[k].astype(np.float64)
-        sigma_w2 = w.shape[0] * np.mean(np.square(w))
-        slope2 = np.mean(np.square(model.activation.derivative(model.pre_activations[k]), dtype=np.float64))
-        predicted.append(np.sqrt(sigma_w2 * slope2))
-    return np.array(predicted), measured
+    weights = [model.weights[k] for k in hidden]
+    slopes = [model.activation.derivative(model.pre_activations[k]) for k in hidden]
+    fan_ins = np.array([w.shape[0] for w in weights])
+    predicted = np.sqrt(fan_ins * layer_stats.mean_squares(weights) * layer_stats.mean_squares(slopes))
+    return predicted, measured
 
 
 def spectral_norms(model):
     """The largest singular value ``‖W_k‖₂`` of every weight matrix (float64)."""
     return np.array([np.linalg.norm(w.astype(np.float64), 2) for w in model.weights])
-
-
-def layer_std(arrays):
-    """Standard deviation of each array in a list, e.g. ``model.activations`` after ``forward``."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        return np.array([float(np.std(a, dtype=np.float64)) for a in arrays])
 
 
 def backward_bound(model):

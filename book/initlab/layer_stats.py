@@ -61,7 +61,8 @@ def standard_error(samples, axis=0):
     n = samples.shape[axis]
     if n < 2:
         raise ValueError(f"samples needs at least 2 entries along axis {axis} for a standard error, got {n}")
-    return np.std(samples, axis=axis, ddof=1) / math.sqrt(n)
+    with np.errstate(invalid="ignore"):  # an inf sample gives a NaN error: the blow-up stays visible
+        return np.std(samples, axis=axis, ddof=1) / math.sqrt(n)
 
 
 def seed_list(seeds):

@@ -11,7 +11,7 @@ import numpy as np
 
 from ._checks import finite_number
 
-__all__ = ["sgd_path", "same_sign_fraction"]
+__all__ = ["sgd_path", "same_sign_fraction", "mean_error"]
 
 
 def sgd_path(x, t, w0, lr):
@@ -52,3 +52,26 @@ def same_sign_fraction(path):
     """
     _, steps = _steps(path)
     return float(np.mean(np.all(steps > 0, axis=1) | np.all(steps < 0, axis=1)))
+
+
+def mean_error(x, w, w_star):
+    r"""The squared error of the linear unit, averaged over the rows of ``x``, for the target
+    :math:`t = {w^*}^\top x`:
+
+    .. math:: \overline{\tfrac12 (w^\top x - t)^2} = \tfrac12\,(w - w^*)^\top\,\overline{x x^\top}\,(w - w^*),
+
+    a quadratic bowl whose shape is set by the second-moment matrix :math:`\overline{x x^\top}`. ``x`` has
+    shape ``(n, d)``; ``w`` holds one or many weight vectors, shape ``(..., d)``; returns shape ``(...)``,
+    float64.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    w_star = np.asarray(w_star, dtype=np.float64)
+    w = np.asarray(w, dtype=np.float64)
+    if x.ndim != 2 or x.shape[0] == 0:
+        raise ValueError(f"x must have shape (n, d) with n >= 1, got shape {x.shape}")
+    if w_star.shape != (x.shape[1],) or w.shape[-1:] != (x.shape[1],):
+        raise ValueError(f"w and w_star must end in the dimension of a row of x ({x.shape[1]}), "
+                         f"got shapes {w.shape} and {w_star.shape}")
+    second_moment = x.T @ x / len(x)
+    d = w - w_star
+    return 0.5 * np.einsum("...i,ij,...j->...", d, second_moment, d)

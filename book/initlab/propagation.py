@@ -22,11 +22,12 @@ import math
 import numpy as np
 
 from . import activations as _activations
+from . import init as _init
 from . import layer_stats, theory
 from ._checks import finite_number, one_of, positive_int
 from .mlp import MLP
 
-__all__ = ["predicted", "measured", "signal_mean_squares", "std_profile"]
+__all__ = ["predicted", "measured", "signal_mean_squares", "std_profile", "xavier_alternating"]
 
 
 def _layers(sizes, weight_variances):
@@ -115,7 +116,47 @@ def std_profile(activation, init, x, depth, width=64, rng=0):
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         model.forward(x)
     measured = layer_stats.stds(model.activations[:-1])
-    sigma_w = [np.sqrt(w.shape[0] * np.mean(np.square(w, dtype=np.float64))) for w in model.weights[:-1]]
+    fan_ins = np.array([w.shape[0] for w in model.weights[:-1]])
+    sigma_w = np.sqrt(fan_ins * layer_stats.mean_squares(model.weights[:-1]))
     q = theory.forward_variances(model.activation, sigma_w, depth,
                                  input_second_moment=float(np.mean(np.square(x, dtype=np.float64))))
     return measured, np.array([theory.activation_std(model.activation, qk) for qk in q])
+
+
+def xavier_alternating(activation, fan_in, fan_out, gain, depth, batch=128, rng=0):
+    r"""A Xavier network whose widths alternate ``fan_in, fan_out, fan_in, ...``: measured against predicted.
+
+    The ``depth`` layers (``activation``, linear last layer) all get
+    ``init.xavier_uniform(gain=gain)``: :math:`W \sim \mathcal U(-a, a)`,
+    :math:`a = \text{gain}\sqrt{6/(n_{\text{in}} + n_{\text{out}})}`, variance
+    :math:`\text{gain}^2\cdot 2/(n_{\text{in}} + n_{\text{out}})`, the same in every layer. From the seed
+    ``rng``: a batch ``x`` of ``batch`` standard normal inputs, a standard normal output gradient, and the
+    weights. Returns a dict of float64 values: ``bound`` :math:`a`, ``variance``, ``weights`` (the first
+    layer's) and their ``weight_variance``; over the layers ``k = 1 .. depth``, ``forward``
+    :math:`\overline{z_k^2}/\overline{x^2}` and ``backward`` :math:`\overline{g_k^2}/\overline{g_L^2}`
+    (:func:`measured`), and the same two from :func:`predicted` (``theory_forward``, ``theory_backward``) and
+    from its linear regime (``linear_forward``, ``linear_backward``).
+    """
+    fan_in, fan_out = positive_int(fan_in, "fan_in"), positive_int(fan_out, "fan_out")
+    gain = finite_number(gain, "gain", positive=True)
+    depth, batch = positive_int(depth, "depth"), positive_int(batch, "batch")
+    sizes = [fan_in if k % 2 == 0 else fan_out for k in range(depth + 1)]
+    gen = np.random.default_rng(rng)
+    x = gen.standard_normal((batch, fan_in)).astype(np.float32)
+    dout = gen.standard_normal((batch, sizes[-1])).astype(np.float32)
+
+    def xavier(n_in, n_out, rng=None):
+        return _init.xavier_uniform(n_in, n_out, gain=gain, rng=rng)
+
+    model = MLP(sizes, activation=activation, init=xavier, rng=rng)
+    forward, backward = measured(model, x, dout)
+    second_moment = float(np.mean(np.square(x, dtype=np.float64)))
+    variance = gain ** 2 * 2.0 / (fan_in + fan_out)
+    variances = [variance] * depth
+    theory_f, theory_b = predicted(activation, sizes, variances, second_moment)
+    linear_f, linear_b = predicted("linear", sizes, variances, second_moment)
+    return dict(bound=gain * math.sqrt(6.0 / (fan_in + fan_out)), variance=variance, weights=model.weights[0],
+                weight_variance=float(np.var(model.weights[0], dtype=np.float64)),
+                forward=forward / second_moment, backward=backward / backward[-1],
+                theory_forward=theory_f / second_moment, theory_backward=theory_b,
+                linear_forward=linear_f / second_moment, linear_backward=linear_b)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import activations as _activations
+from . import layer_stats
 from ._checks import finite_number, generator, positive_int
 from .gaussian import expectation
 
@@ -139,7 +140,7 @@ def sample(activation, std, n=100_000, fraction=PEAK_FRACTION, rng=0):
     z = std * generator(rng).standard_normal(n)
     slopes = f.derivative(z)
     saturated = np.abs(slopes) < _fraction(fraction) * peak_slope(f)
-    return Sampled(float(slopes.mean()), float(slopes.std(ddof=1) / math.sqrt(n)), float(saturated.mean()), n)
+    return Sampled(float(slopes.mean()), float(layer_stats.standard_error(slopes)), float(saturated.mean()), n)
 
 
 def dead_fraction(model, x):

@@ -55,6 +55,23 @@ class SeedRuns:
         reached = [s for s in self.steps if s is not None]
         return loss_mean, loss_std, acc_mean, acc_std, (statistics.fmean(reached) if reached else None), len(reached)
 
+    def loss_band(self, window=10):
+        """The training loss over seeds, each run's curve smoothed by a mean over ``window`` steps.
+
+        Returns ``(steps, mean, lowest, highest)``: the step at the end of each window, and the mean, the
+        minimum and the maximum over the runs that neither failed nor recorded no step (cut to the
+        shortest), or ``None`` if there is no such run.
+        """
+        window = positive_int(window, "window")
+        kernel = np.ones(window) / window
+        curves = [np.convolve(h.loss, kernel, mode="valid") for h in self.histories if not h.diverged and h.steps]
+        if not curves:
+            return None
+        length = min(len(c) for c in curves)
+        curves = np.array([c[:length] for c in curves])
+        return np.arange(length) + window - 1, curves.mean(axis=0), curves.min(axis=0), curves.max(axis=0)
+
+
 
 def train_seeds(build, x, y, x_test, y_test, seeds, *, target, window=10, **train_options):
     """Train ``build(seed)`` on ``(x, y)`` for each seed and return :class:`SeedRuns`.

@@ -12,6 +12,7 @@ turns inf or NaN, training stops and :attr:`History.failure` says at which step 
 """
 
 import math
+import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,7 +21,7 @@ from . import losses as _losses
 from .diagnostics import norm
 from ._checks import finite_number, generator, positive_int
 
-__all__ = ["History", "train", "accuracy"]
+__all__ = ["History", "train", "accuracy", "outcome"]
 
 
 @dataclass
@@ -60,6 +61,18 @@ class History:
         running = np.convolve(self.loss, np.ones(window) / window, mode="valid")
         below = np.flatnonzero(running < target)
         return int(below[0]) + window - 1 if below.size else None
+
+    def mean_update_ratio(self, step, window=10):
+        """The update ratio ``‖ΔW_k‖/‖W_k‖`` of every layer, averaged over the ``window`` steps that end
+        at ``step`` (fewer at the start; ``step`` past the end means the last recorded steps)."""
+        if self.steps == 0:
+            raise ValueError("this run recorded no step: it has no update ratio")
+        window = positive_int(window, "window")
+        if isinstance(step, bool) or not isinstance(step, numbers.Integral) or step < 0:
+            raise ValueError(f"step must be a non-negative integer, got {step!r}")
+        end = min(step, self.steps)
+        lo = max(0, end - window)
+        return self.update_ratio[lo:max(lo + 1, end)].mean(axis=0)
 
     def __repr__(self):
         status = f"failed at step {self.failed_at}: {self.failure}" if self.diverged else "finished"
@@ -178,6 +191,15 @@ def train(model, x, y, *, loss="cross_entropy", lr=0.1, steps=100, batch_size=No
         settings={"lr": lr, "momentum": momentum, "clip_norm": clip_norm, "batch_size": batch_size,
                   "steps": steps, "loss": getattr(loss_fn, "__name__", str(loss))},
     )
+
+
+def outcome(history):
+    """One line on how a run ended: where it overflowed (step, and layer if known), or its final loss
+    (the mean of the last 20 steps, so one mini-batch cannot decide it) and its largest loss."""
+    if history.diverged:
+        where = f" in layer {history.failed_layer}" if history.failed_layer else ""
+        return f"overflowed at step {history.failed_at}{where}"
+    return f"final loss {history.loss[-20:].mean():.3f}, largest {history.loss.max():.3g}"
 
 
 def accuracy(model, x, y):

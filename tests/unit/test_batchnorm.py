@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from initlab import MLP, BatchNorm, diagnostics, losses, train
-from initlab.batchnorm import batch_mean_std, batch_statistics, expected_batch_var, gradient_growth
+from initlab.batchnorm import (batch_mean_std, batch_noise, batch_statistics, expected_batch_var,
+                               gradient_growth)
 from initlab.gradcheck import numerical_gradient
 
 
@@ -248,8 +249,22 @@ def test_batch_mean_std_and_expected_batch_var_at_the_ends():
     assert expected_batch_var(values, 10) == pytest.approx(values.var())
 
 
+def test_batch_noise_is_the_batch_statistics_next_to_their_predictions():
+    values = np.random.default_rng(0).standard_normal(500)
+    noise = batch_noise(values, 16, n_batches=2000, rng=0)
+    means, variances = batch_statistics(values, 16, n_batches=2000, rng=0)
+    np.testing.assert_array_equal(noise.means, means)
+    assert noise.sigma == values.std()
+    np.testing.assert_array_equal(noise.stds, np.sqrt(variances) / values.std())
+    assert noise.predicted_sd == batch_mean_std(values, 16)
+    assert noise.predicted_var == expected_batch_var(values, 16) / values.var()
+    assert noise.measured_sd == means.std(ddof=1)
+    assert noise.measured_sd == pytest.approx(noise.predicted_sd, rel=0.06)  # 2000 batches: ~1.6 % error
+
+
 @pytest.mark.parametrize("fn", [batch_mean_std, expected_batch_var,
-                                lambda v, m: batch_statistics(v, m, n_batches=2)])
+                                lambda v, m: batch_statistics(v, m, n_batches=2),
+                                lambda v, m: batch_noise(v, m, n_batches=2)])
 def test_batch_statistics_helpers_name_bad_input(fn):
     with pytest.raises(ValueError, match="values must be a 1-D array"):
         fn(np.ones((3, 2)), 2)

@@ -57,11 +57,38 @@ def test_spectral_norms_are_the_largest_singular_values():
     np.testing.assert_allclose(diagnostics.spectral_norms(model), expected, rtol=1e-12)
 
 
-def test_layer_std():
-    arrays = [np.arange(10.0), np.ones((3, 3)), np.array([[-1.0, 1.0]])]
-    np.testing.assert_allclose(diagnostics.layer_std(arrays), [np.std(np.arange(10.0)), 0.0, 1.0])
-    big = np.array([6e4, -6e4], dtype=np.float16)  # squares overflow float16, not float64
-    assert diagnostics.layer_std([big])[0] == pytest.approx(float(big[0]), rel=1e-12)
+def test_fresh_backprop_norms_are_those_of_the_network_it_describes():
+    x, y = batch(classes=3)
+    signal, weights = diagnostics.fresh_backprop_norms(x, y, 5, "tanh", 1.5, width=8, rng=3)
+    model = MLP([4] + [8] * 5 + [3], activation="tanh", init=init.scaled_normal(1.5), rng=3)
+    expected = diagnostics.backprop_norms(model, x, y)
+    np.testing.assert_array_equal(signal, expected[0])
+    np.testing.assert_array_equal(weights, expected[1])
+    assert signal.shape == weights.shape == (6,)
+
+
+def test_fresh_backprop_norms_name_bad_arguments():
+    x, y = batch()
+    with pytest.raises(ValueError, match="scale must be > 0"):
+        diagnostics.fresh_backprop_norms(x, y, 3, "relu", -1.0)
+    with pytest.raises(TypeError, match="depth must be a positive integer"):
+        diagnostics.fresh_backprop_norms(x, y, 2.0, "relu", 1.0)
+    with pytest.raises(ValueError, match="width must be a positive integer"):
+        diagnostics.fresh_backprop_norms(x, y, 3, "relu", 1.0, width=0)
+
+
+def test_layers_above_counts_each_format_and_nan_as_overflow():
+    assert diagnostics.FLOAT_MAX == {"float16": 65504.0, "float32": float(np.finfo(np.float32).max)}
+    signal = np.array([1e3, 1e5, 1e39, np.nan])
+    weights = np.array([1e5, 1.0, np.inf, np.nan])
+    # past float16's 65504: layer 1's weight gradient, layer 2's signal; past float32: layer 3, and the NaNs
+    assert diagnostics.layers_above(signal, weights) == {"float16": 4, "float32": 2}
+    assert diagnostics.layers_above([1.0, 2.0], [3.0, 4.0], {"small": 2.5}) == {"small": 2}
+
+
+def test_layers_above_needs_one_norm_per_layer_in_both():
+    with pytest.raises(ValueError, match="signal and weights must be 1-D with one norm per layer"):
+        diagnostics.layers_above([1.0, 2.0], [1.0])
 
 
 @pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid"])

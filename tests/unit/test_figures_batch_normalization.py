@@ -11,8 +11,9 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
 from initlab import MLP
-from initlab.batchnorm import batch_mean_std
+from initlab.batchnorm import batch_noise
 from initlab.figures import batch_normalization
+from initlab.scale_sweep import he_scale_profile
 from initlab.notebook import Dropdown, Slider, explore
 from initlab.stable_learning_rate import lr_sweep
 
@@ -27,7 +28,7 @@ def spirals():
 
 @pytest.fixture(scope="module")
 def scale_fig(spirals):
-    return batch_normalization.ScaleSweepFigure(*spirals, depth=4, width=32)
+    return batch_normalization.BatchNormScaleFigure(*spirals, depth=4, width=32)
 
 
 @pytest.fixture(scope="module")
@@ -46,34 +47,27 @@ def all_finite(line):
                 and np.all(np.isfinite(np.asarray(line.get_ydata(), float))))
 
 
-# --- ScaleSweepFigure --------------------------------------------------------------------------------
+# --- BatchNormScaleFigure ----------------------------------------------------------------------------
 
 def test_scale_figure_is_a_plain_figure_outside_pyplot(spirals):
     before = plt.get_fignums()
-    f = batch_normalization.ScaleSweepFigure(*spirals, depth=2, width=8)
+    f = batch_normalization.BatchNormScaleFigure(*spirals, depth=2, width=8)
     assert isinstance(f.figure, Figure) and plt.get_fignums() == before
 
 
-def test_with_batch_norm_the_hidden_activations_do_not_depend_on_the_scale(scale_fig):
-    small, large = scale_fig.measure(0.25, True), scale_fig.measure(4.0, True)
-    # to ε: at scale 0.25 a unit fed by the two spiral coordinates has a batch variance near 1e-3
-    np.testing.assert_allclose(small["rms"][:-1], large["rms"][:-1], rtol=5e-3)
-    np.testing.assert_allclose(small["predicted"][:-1], math.sqrt(0.5))
-    assert large["predicted"][-1] == 4.0  # the logits are not normalised: RMS ≈ scale
-    assert large["rms"][-1] / small["rms"][-1] == pytest.approx(16.0, rel=1e-3)
-
-
-def test_without_batch_norm_the_activations_scale_like_a_to_the_k(scale_fig):
-    base, doubled = scale_fig.measure(1.0, False), scale_fig.measure(2.0, False)
-    np.testing.assert_allclose(doubled["rms"] / base["rms"], 2.0 ** np.arange(1, 6), rtol=1e-4)
-    np.testing.assert_allclose(doubled["predicted"] / base["predicted"], 2.0 ** np.arange(1, 6), rtol=1e-9)
+def test_scale_figure_draws_he_scale_profile(spirals, scale_fig):
+    m = scale_fig.measure(0.5, True)
+    expected = he_scale_profile(*spirals, 0.5, True, depth=4, width=32)
+    for name in ("rms", "predicted", "grad_norm"):
+        np.testing.assert_array_equal(getattr(m, name), getattr(expected, name))
 
 
 def test_scale_update_draws_the_measurement_and_describe_names_the_setting(scale_fig):
     m = scale_fig.measure(0.5, True)
     scale_fig.update(0.5, True)
-    np.testing.assert_allclose(scale_fig.rms_line.get_ydata(), m["rms"])
-    np.testing.assert_allclose(scale_fig.grad_line.get_ydata(), m["grad"])
+    np.testing.assert_allclose(scale_fig.rms_line.get_ydata(), m.rms)
+    np.testing.assert_allclose(scale_fig.predicted_line.get_ydata(), m.predicted)
+    np.testing.assert_allclose(scale_fig.grad_line.get_ydata(), m.grad_norm)
     text = scale_fig.describe(0.5, True)
     assert "0.5 times He init" in text and "batch norm on" in text
 
@@ -114,14 +108,16 @@ def test_learning_rate_figure_needs_both_settings(runs):
 
 # --- BatchNoiseFigure ----------------------------------------------------------------------------------
 
-def test_noise_figure_measures_the_spread_of_the_batch_mean():
+def test_noise_figure_draws_batch_noise():
     values = np.random.default_rng(0).standard_normal(500)
     f = batch_normalization.BatchNoiseFigure(values, [2, 16], n_batches=2000, rng=0)
     for m in (2, 16):
-        measured, predicted = f.measured_sd(m)
-        assert predicted == batch_mean_std(values, m)
-        assert measured == pytest.approx(predicted, rel=0.06)
+        expected = batch_noise(values, m, n_batches=2000, rng=0)
+        np.testing.assert_array_equal(f.noise[m].means, expected.means)
+        assert f.noise[m].predicted_sd == expected.predicted_sd
     f.update(16)
+    assert f"measured {f.noise[16].measured_sd:.3g}" in f.text.get_text()
+    np.testing.assert_allclose(f.std_line.get_xdata(), math.sqrt(f.noise[16].predicted_var))
     stairs = f.mean_hist.get_data()
     heights, edges = stairs.values, stairs.edges
     assert np.sum(heights * np.diff(edges)) == pytest.approx(1.0, abs=0.01)  # a density over ±4 sd

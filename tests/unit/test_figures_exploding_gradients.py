@@ -72,12 +72,6 @@ def test_relu_signal_prediction_matches_the_measured_growth_rate():
     assert measured_rate == pytest.approx(scale / math.sqrt(2), rel=0.05)
 
 
-def test_outcome_of_finished_and_failed_runs(runs):
-    fine, failed = runs[(0.1, math.inf)], runs[(30.0, math.inf)]
-    assert exploding_gradients.outcome(fine) == f"final loss {fine.loss[-20:].mean():.3f}, largest {fine.loss.max():.3g}"
-    assert exploding_gradients.outcome(failed) == f"overflowed at step {failed.failed_at} in layer {failed.failed_layer}"
-
-
 # --- ExplodingGradientFigure -------------------------------------------------------------------------
 
 def test_gradient_figure_is_a_plain_figure_with_both_limits_drawn(spirals, grad_fig):

@@ -74,6 +74,11 @@ def test_update_draws_measured_and_predicted_per_layer(profile_fig):
     assert "He" in profile_fig.describe("He", "tanh", 5) and "tanh" in profile_fig.describe("He", "tanh", 5)
 
 
+def test_the_title_gives_the_real_width(profile_fig):
+    profile_fig.update("He", "relu", 5)
+    assert profile_fig.ax.get_title() == "He, relu, 5 hidden layers of width 16"
+
+
 def test_underflow_to_zero_is_marked_not_plotted(profile_fig):
     measured, _ = profile_fig.profile("tiny", "relu", 30)
     zero = np.flatnonzero(measured == 0) + 1
@@ -106,10 +111,10 @@ def test_profile_explorer_renders_every_setting(probe):
     assert len(frames["frames"]) == len(set(frames["frames"])) == 4
 
 
-# --- ScaleSweepFigure -----------------------------------------------------------------------------
+# --- StdGradientSweepFigure -----------------------------------------------------------------------
 
 def test_sweep_figure_draws_each_scales_measurements(sweep):
-    f = proper_initialization.ScaleSweepFigure(sweep)
+    f = proper_initialization.StdGradientSweepFigure(sweep)
     assert isinstance(f.figure, Figure) and len(f.figure.axes) == 2
     p = sweep[0]
     f.update(1.0)
@@ -121,7 +126,7 @@ def test_sweep_figure_draws_each_scales_measurements(sweep):
 
 
 def test_sweep_figure_marks_overflow_and_a_failed_run(sweep):
-    f = proper_initialization.ScaleSweepFigure(sweep)
+    f = proper_initialization.StdGradientSweepFigure(sweep)
     bad = sweep[-1]
     assert bad.history.diverged and not np.all(np.isfinite(bad.std))
     f.update(100.0)
@@ -138,12 +143,12 @@ def test_sweep_explorer_lays_out_without_warnings(sweep):
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        explore(proper_initialization.ScaleSweepFigure(sweep), scale=Slider([p.scale for p in sweep], value=1.5))
+        explore(proper_initialization.StdGradientSweepFigure(sweep), scale=Slider([p.scale for p in sweep], value=1.5))
 
 
 def test_sweep_figure_needs_points():
     with pytest.raises(ValueError, match="at least one SweepPoint"):
-        proper_initialization.ScaleSweepFigure([])
+        proper_initialization.StdGradientSweepFigure([])
 
 
 # --- static figures --------------------------------------------------------------------------------

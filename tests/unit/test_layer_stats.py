@@ -22,7 +22,7 @@ def test_variances_subtract_the_mean_and_stds_are_their_roots():
 
 
 def test_statistics_are_float64_even_for_float32_layers():
-    # 3e3² overflows no float32 sum here, but the float32 rounding of 1 + 1e-8 would lose the 1e-8
+    # (1 + 2⁻²³)² needs more bits than float32 has: squared in float32 it would round to 1 + 2⁻²²
     a = np.array([1.0, 1.0 + 2 ** -23], dtype=np.float32)
     result = layer_stats.mean_squares([a])
     assert result.dtype == np.float64
@@ -33,6 +33,11 @@ def test_stds_match_numpy_bit_for_bit():
     gen = np.random.default_rng(0)
     arrays = [gen.standard_normal((32, 16)).astype(np.float32) for _ in range(3)]
     np.testing.assert_array_equal(layer_stats.stds(arrays), [np.std(a, dtype=np.float64) for a in arrays])
+
+
+def test_float16_layers_whose_squares_overflow_float16_are_measured():
+    big = np.array([6e4, -6e4], dtype=np.float16)
+    assert layer_stats.stds([big])[0] == pytest.approx(float(big[0]), rel=1e-12)
 
 
 def test_overflow_is_kept_as_inf_not_hidden():
@@ -56,7 +61,7 @@ def test_standard_error_by_hand():
     assert layer_stats.standard_error([1.0, 2.0, 3.0, 4.0]) == pytest.approx(math.sqrt(5 / 3) / 2, rel=1e-15)
     two_columns = np.array([[1.0, 10.0], [3.0, 10.0]])
     np.testing.assert_allclose(layer_stats.standard_error(two_columns), [1.0, 0.0])  # std √2, over √2
-    np.testing.assert_allclose(layer_stats.standard_error(two_columns, axis=1), [6.363961030678928, 4.949747468305833])
+    np.testing.assert_allclose(layer_stats.standard_error(two_columns, axis=1), [4.5, 3.5])  # |b - a| / 2
 
 
 def test_standard_error_equals_the_formula_bit_for_bit():

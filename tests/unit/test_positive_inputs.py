@@ -53,3 +53,22 @@ def test_bad_arguments_name_themselves():
         positive_inputs.sgd_path(x, t, [0.0, 0.0], 0.0)
     with pytest.raises(ValueError, match="path must have shape"):
         positive_inputs.same_sign_fraction(np.zeros((1, 2)))
+
+
+def test_mean_error_is_the_averaged_squared_error_of_the_unit():
+    gen = np.random.default_rng(0)
+    x, w_star = gen.uniform(0, 1, (50, 2)), np.array([1.0, -2.0])
+    w = np.array([0.5, 0.5])
+    direct = np.mean(0.5 * (x @ w - x @ w_star) ** 2)
+    assert positive_inputs.mean_error(x, w, w_star) == pytest.approx(direct, rel=1e-12)
+    grid = np.stack([w, w_star, 2 * w], axis=0)  # many weight vectors at once
+    errors = positive_inputs.mean_error(x, grid, w_star)
+    assert errors.shape == (3,) and errors[1] == 0.0
+    assert errors[2] == pytest.approx(np.mean(0.5 * (x @ (2 * w) - x @ w_star) ** 2), rel=1e-12)
+
+
+def test_mean_error_names_mismatched_shapes():
+    with pytest.raises(ValueError, match="x must have shape"):
+        positive_inputs.mean_error(np.ones(3), np.ones(3), np.ones(3))
+    with pytest.raises(ValueError, match=r"w and w_star must end in the dimension of a row of x \(2\)"):
+        positive_inputs.mean_error(np.ones((4, 2)), np.ones(3), np.ones(2))

@@ -178,3 +178,36 @@ def test_std_profile_checks_depth_and_width():
         propagation.std_profile("relu", "kaiming_normal", x, depth=0)
     with pytest.raises(TypeError, match="width must be a positive integer"):
         propagation.std_profile("relu", "kaiming_normal", x, depth=2, width=2.5)
+
+
+def test_xavier_alternating_measures_and_predicts_the_network_it_describes():
+    d = propagation.xavier_alternating("tanh", 4, 12, 5 / 3, depth=4, batch=16, rng=3)
+    sizes = [4, 12, 4, 12, 4]
+    gen = np.random.default_rng(3)
+    x = gen.standard_normal((16, 4)).astype(np.float32)
+    dout = gen.standard_normal((16, 4)).astype(np.float32)
+    xavier = functools.partial(init.xavier_uniform, gain=5 / 3)
+    model = MLP(sizes, activation="tanh", init=lambda n_in, n_out, rng=None: xavier(n_in, n_out, rng=rng), rng=3)
+    forward, backward = propagation.measured(model, x, dout)
+    second_moment = float(np.mean(np.square(x, dtype=np.float64)))
+    np.testing.assert_array_equal(d["weights"], model.weights[0])
+    np.testing.assert_array_equal(d["forward"], forward / second_moment)
+    np.testing.assert_array_equal(d["backward"], backward / backward[-1])
+    assert d["bound"] == pytest.approx(5 / 3 * math.sqrt(6 / 16))
+    assert d["variance"] == pytest.approx(d["bound"] ** 2 / 3)  # the variance of U(-a, a)
+    assert d["weight_variance"] == float(np.var(model.weights[0], dtype=np.float64))
+    theory_f, theory_b = propagation.predicted("tanh", sizes, [d["variance"]] * 4, second_moment)
+    np.testing.assert_array_equal(d["theory_forward"], theory_f / second_moment)
+    np.testing.assert_array_equal(d["theory_backward"], theory_b)
+    linear_f, linear_b = propagation.predicted("linear", sizes, [d["variance"]] * 4)
+    np.testing.assert_allclose(d["linear_forward"], linear_f, rtol=1e-12)  # a product: no input dependence
+    np.testing.assert_allclose(d["linear_backward"], linear_b, rtol=1e-12)
+
+
+def test_xavier_alternating_names_bad_arguments():
+    with pytest.raises(ValueError, match="fan_out must be a positive integer"):
+        propagation.xavier_alternating("tanh", 4, 0, 1.0, depth=2)
+    with pytest.raises(ValueError, match="gain must be > 0"):
+        propagation.xavier_alternating("tanh", 4, 4, -1.0, depth=2)
+    with pytest.raises(TypeError, match="depth must be a positive integer"):
+        propagation.xavier_alternating("tanh", 4, 4, 1.0, depth=2.5)

@@ -1,10 +1,12 @@
 """initlab.scale_sweep: signal and gradient per layer before training, the loss after, per init scale."""
 
+import math
+
 import numpy as np
 import pytest
 
-from initlab import MLP, init
-from initlab.scale_sweep import scale_sweep
+from initlab import MLP, diagnostics, init, theory
+from initlab.scale_sweep import he_scale_profile, scale_sweep
 
 from spirals import two_spirals
 
@@ -38,3 +40,38 @@ def test_scale_sweep_checks_the_scales(spirals, scales, error, match):
     x, y = spirals
     with pytest.raises(error, match=match):
         scale_sweep(lambda s: MLP([2, 4, 2], rng=0), scales, x, y, x, y, steps=1)
+
+
+def test_he_scale_profile_measures_the_network_it_describes(spirals):
+    x, y = spirals
+    p = he_scale_profile(x, y, 1.5, False, depth=3, width=16, rng=2)
+    model = MLP([2, 16, 16, 16, 2], activation="relu", init=init.scaled_normal(1.5 * math.sqrt(2)), rng=2)
+    _, grad_norm = diagnostics.backprop_norms(model, x, y)
+    np.testing.assert_array_equal(p.grad_norm, grad_norm)
+    np.testing.assert_array_equal(p.rms, [math.sqrt(np.mean(np.square(h, dtype=np.float64)))
+                                          for h in model.activations])
+    input_second_moment = float(np.mean(np.square(x, dtype=np.float64)))
+    q = theory.forward_variances("relu", 1.5 * math.sqrt(2), 4, input_second_moment=input_second_moment)
+    np.testing.assert_allclose(p.predicted, np.sqrt([q[0] / 2, q[1] / 2, q[2] / 2, q[3]]), rtol=1e-12)
+
+
+def test_with_batch_norm_the_hidden_activations_do_not_depend_on_the_scale(spirals):
+    small, large = (he_scale_profile(*spirals, a, True, depth=4, width=32) for a in (0.25, 4.0))
+    # to ε: at scale 0.25 a unit fed by the two spiral coordinates has a batch variance near 1e-3
+    np.testing.assert_allclose(small.rms[:-1], large.rms[:-1], rtol=5e-3)
+    np.testing.assert_allclose(small.predicted[:-1], math.sqrt(0.5))
+    assert large.predicted[-1] == 4.0  # the logits are not normalised: RMS ≈ scale
+    assert large.rms[-1] / small.rms[-1] == pytest.approx(16.0, rel=1e-3)
+
+
+def test_without_batch_norm_the_activations_scale_like_a_to_the_k(spirals):
+    base, doubled = (he_scale_profile(*spirals, a, False, depth=4, width=32) for a in (1.0, 2.0))
+    np.testing.assert_allclose(doubled.rms / base.rms, 2.0 ** np.arange(1, 6), rtol=1e-4)
+    np.testing.assert_allclose(doubled.predicted / base.predicted, 2.0 ** np.arange(1, 6), rtol=1e-9)
+
+
+def test_he_scale_profile_names_bad_arguments(spirals):
+    with pytest.raises(ValueError, match="scale must be > 0"):
+        he_scale_profile(*spirals, 0.0, False)
+    with pytest.raises(TypeError, match="depth must be a positive integer"):
+        he_scale_profile(*spirals, 1.0, False, depth=2.5)

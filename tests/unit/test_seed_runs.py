@@ -82,3 +82,31 @@ def test_train_seeds_checks_target_and_window_before_training(spirals):
     with pytest.raises(ValueError, match="target must be finite"):
         seed_runs.train_seeds(build, x, y, x, y, seeds=[0], target=math.nan)
     assert calls == []
+
+
+def test_loss_band_is_the_mean_lowest_and_highest_smoothed_loss(spirals):
+    x, y = spirals
+    runs = seed_runs.train_seeds(build_tanh, x, y, x, y, seeds=[0, 1, 2], target=0.1, lr=0.1, steps=12)
+    steps, mean, lowest, highest = runs.loss_band(window=4)
+    curves = np.array([np.convolve(h.loss, np.ones(4) / 4, mode="valid") for h in runs.histories])
+    np.testing.assert_array_equal(steps, np.arange(3, 12))  # the last step of each window
+    np.testing.assert_array_equal(mean, curves.mean(axis=0))
+    np.testing.assert_array_equal(lowest, curves.min(axis=0))
+    np.testing.assert_array_equal(highest, curves.max(axis=0))
+
+
+def test_loss_band_leaves_failed_runs_out(spirals):
+    x, y = spirals
+
+    def build(seed):  # seed 1 overflows at once
+        return MLP([2] + [8] * 30 + [2], activation="relu", init=init.scaled_normal(100.0 if seed else 1.0),
+                   rng=seed)
+
+    runs = seed_runs.train_seeds(build, x, y, x, y, seeds=[0, 1], target=0.1, steps=6)
+    _, mean, lowest, highest = runs.loss_band(window=2)
+    np.testing.assert_array_equal(mean, lowest)
+    assert runs.histories[1].diverged
+    all_failed = seed_runs.train_seeds(build, x, y, x, y, seeds=[1], target=0.1, steps=6)
+    assert all_failed.loss_band() is None
+    with pytest.raises(ValueError, match="window must be a positive integer"):
+        runs.loss_band(window=0)

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from initlab import MLP, accuracy, diagnostics, init, losses, train
+from initlab.training import outcome
 
 from spirals import two_spirals
 
@@ -251,3 +252,38 @@ def test_accuracy_uses_running_statistics_and_leaves_them_alone():
     for (mean, var), bn in zip(before, model.norms):
         np.testing.assert_array_equal(bn.running_mean, mean)
         np.testing.assert_array_equal(bn.running_var, var)
+
+
+# --- the update ratio over a window ------------------------------------------------------------------------
+
+def test_mean_update_ratio_averages_the_window_ending_at_step():
+    x, y = blobs()
+    h = train(MLP([2, 8, 8, 2], activation="tanh", rng=0), x, y, lr=0.1, steps=20)
+    np.testing.assert_array_equal(h.mean_update_ratio(12, window=5), h.update_ratio[7:12].mean(axis=0))
+    np.testing.assert_array_equal(h.mean_update_ratio(3, window=10), h.update_ratio[0:3].mean(axis=0))
+    np.testing.assert_array_equal(h.mean_update_ratio(0, window=10), h.update_ratio[0])  # at least one step
+    np.testing.assert_array_equal(h.mean_update_ratio(500, window=4), h.update_ratio[16:].mean(axis=0))
+
+
+def test_mean_update_ratio_names_bad_arguments():
+    x, y = blobs()
+    h = train(MLP([2, 4, 2], rng=0), x, y, steps=3)
+    with pytest.raises(ValueError, match="step must be a non-negative integer"):
+        h.mean_update_ratio(-1)
+    with pytest.raises(ValueError, match="window must be a positive integer"):
+        h.mean_update_ratio(2, window=0)
+    failed = train(MLP([2] + [8] * 30 + [2], activation="relu", init=init.scaled_normal(100.0), rng=0),
+                   x, y, steps=3)
+    with pytest.raises(ValueError, match="recorded no step"):
+        failed.mean_update_ratio(0)
+
+
+def test_outcome_of_finished_and_failed_runs():
+    x, y = blobs()
+    fine = train(MLP([2, 8, 2], rng=0), x, y, lr=0.1, steps=30)
+    assert outcome(fine) == f"final loss {fine.loss[-20:].mean():.3f}, largest {fine.loss.max():.3g}"
+    failed = train(MLP([2] + [8] * 30 + [2], activation="relu", init=init.scaled_normal(100.0), rng=0),
+                   x, y, steps=3)
+    assert failed.diverged
+    where = f" in layer {failed.failed_layer}" if failed.failed_layer else ""
+    assert outcome(failed) == f"overflowed at step {failed.failed_at}{where}"

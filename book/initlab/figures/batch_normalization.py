@@ -1,20 +1,18 @@
 """Chapter 6's figures: batch normalization against the init scale, the learning rate and the batch size."""
 
 import math
-
 import textwrap
 
 import matplotlib as mpl
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
-from .. import diagnostics, init, theory
-from ..batchnorm import batch_mean_std, batch_statistics, expected_batch_var
-from ..mlp import MLP
-from .drawing import format_ratio, new_figure
+from ..batchnorm import batch_noise
+from ..scale_sweep import he_scale_profile
 from ..stable_learning_rate import is_stable
+from .drawing import format_ratio, new_figure
 
-__all__ = ["ScaleSweepFigure", "LearningRateFigure", "BatchNoiseFigure", "gradient_growth_figure"]
+__all__ = ["BatchNormScaleFigure", "LearningRateFigure", "BatchNoiseFigure", "gradient_growth_figure"]
 
 
 def _finite(xs, ys):
@@ -24,21 +22,17 @@ def _finite(xs, ys):
     return xs[ok], ys[ok]
 
 
-class ScaleSweepFigure:
+class BatchNormScaleFigure:
     """Chapter 6: a relu network at ``scale`` times He initialization, with or without batch norm.
 
-    ``update(scale, batch_norm)`` builds ``MLP([n_in] + [width] * depth + [n_out])`` with weights
-    ``N(0, 2 scale² / fan_in)`` in every layer (seeded), runs one forward and backward pass on ``(x, y)``
-    and draws, per layer, the root mean square of the activations ``h_k`` (the last point is the output,
-    the logits) next to its prediction, and ``‖∂ℓ/∂W_k‖``. Without batch norm the prediction is the
-    length map (:func:`initlab.theory.forward_variances`): RMS ``√(q_k/2)``; with it, every hidden layer
-    is normalised to unit variance, so RMS ``√(1/2)``, and the logits get ``2 scale² · 1/2 = scale²``.
+    ``update(scale, batch_norm)`` draws :func:`initlab.scale_sweep.he_scale_profile` of
+    ``MLP([n_in] + [width] * depth + [n_out])`` on ``(x, y)``: per layer, the root mean square of the
+    activations ``h_k`` (the last point is the output, the logits) next to its prediction, and
+    ``‖∂ℓ/∂W_k‖``. Results are cached, so a redraw only moves artists.
     """
 
     def __init__(self, x, y, depth=10, width=64, ylim=(1e-8, 1e8), rng=0):
         self.x, self.y, self.depth, self.width, self.rng = x, y, depth, width, rng
-        self.n_classes = int(np.max(y)) + 1
-        self.input_second_moment = float(np.mean(np.square(x, dtype=np.float64)))
         self._cache = {}
         self.figure, (ax_h, ax_g) = new_figure(ncols=2)
         layers = depth + 1
@@ -59,37 +53,27 @@ class ScaleSweepFigure:
         self.animated = [self.rms_line, self.predicted_line, self.grad_line, self.text, self.title]
 
     def measure(self, scale, batch_norm):
-        """``dict(rms=..., predicted=..., grad=...)``, one value per layer (the last is the output)."""
+        """The :class:`initlab.scale_sweep.ScaleProfile` of one setting (one value per layer, the last is
+        the output), measured once."""
         key = (float(scale), bool(batch_norm))
         if key not in self._cache:
-            sizes = [self.x.shape[1]] + [self.width] * self.depth + [self.n_classes]
-            model = MLP(sizes, activation="relu", init=init.scaled_normal(scale * math.sqrt(2)), rng=self.rng,
-                        batch_norm=batch_norm)
-            _, grads = diagnostics.backprop_norms(model, self.x, self.y)
-            with np.errstate(over="ignore", invalid="ignore"):
-                rms = np.array([math.sqrt(np.mean(np.square(h, dtype=np.float64))) for h in model.activations])
-            if batch_norm:
-                predicted = np.array([math.sqrt(0.5)] * self.depth + [scale])
-            else:
-                q = theory.forward_variances("relu", scale * math.sqrt(2), self.depth + 1,
-                                             input_second_moment=self.input_second_moment)
-                predicted = np.sqrt(np.append(q[:-1] / 2, q[-1]))
-            self._cache[key] = dict(rms=rms, predicted=predicted, grad=grads)
+            self._cache[key] = he_scale_profile(self.x, self.y, scale, batch_norm, depth=self.depth,
+                                                width=self.width, rng=self.rng)
         return self._cache[key]
 
     def update(self, scale, batch_norm):
         m = self.measure(scale, batch_norm)
         layers = np.arange(1, self.depth + 2)
-        self.rms_line.set_data(*_finite(layers, m["rms"]))
-        self.predicted_line.set_data(*_finite(layers, m["predicted"]))
-        self.grad_line.set_data(*_finite(layers, m["grad"]))
+        self.rms_line.set_data(*_finite(layers, m.rms))
+        self.predicted_line.set_data(*_finite(layers, m.predicted))
+        self.grad_line.set_data(*_finite(layers, m.grad_norm))
         self.title.set_text(f"relu, {self.depth} hidden layers, {scale:g} × He init, "
                             f"batch norm {'on' if batch_norm else 'off'}")
         self.text.set_text(self._summary(m))
 
     @staticmethod
     def _summary(m):
-        rms = m["rms"]
+        rms = m.rms
         return (f"hidden RMS {format_ratio(rms[:-1].min())} to {format_ratio(rms[:-1].max())}, "
                 f"logits RMS {format_ratio(rms[-1])}")
 
@@ -98,7 +82,7 @@ class ScaleSweepFigure:
         return (f"Per-layer activation RMS (left, with the prediction dashed) and weight-gradient norm (right), "
                 f"log scale, for a relu network of {self.depth} hidden layers at {scale:g} times He init, batch "
                 f"norm {'on' if batch_norm else 'off'}: {self._summary(m)}; ‖∂ℓ/∂W_k‖ from "
-                f"{format_ratio(m['grad'][0])} (layer 1) to {format_ratio(m['grad'][-1])} (output).")
+                f"{format_ratio(m.grad_norm[0])} (layer 1) to {format_ratio(m.grad_norm[-1])} (output).")
 
 
 class LearningRateFigure:
@@ -161,27 +145,25 @@ class LearningRateFigure:
 class BatchNoiseFigure:
     """Chapter 6: how much the batch statistics of one unit vary from batch to batch, against the batch size.
 
-    ``values`` is the unit's value on every training example. ``update(batch_size)`` shows the histogram of
-    the batch mean over ``n_batches`` batches (left, with the predicted normal density of standard deviation
-    :func:`initlab.batchnorm.batch_mean_std`) and of the batch standard deviation ``σ_B`` relative to the
-    unit's ``σ`` (right, with ``√E[σ_B²]/σ`` from :func:`initlab.batchnorm.expected_batch_var`). The bins
+    ``values`` is the unit's value on every training example. ``update(batch_size)`` shows, from
+    :func:`initlab.batchnorm.batch_noise`, the histogram of the batch mean over ``n_batches`` batches (left,
+    with the predicted normal density of standard deviation :func:`initlab.batchnorm.batch_mean_std`) and of
+    the batch standard deviation ``σ_B`` relative to the unit's ``σ`` (right, with ``√E[σ_B²]/σ`` from
+    :func:`initlab.batchnorm.expected_batch_var`). The bins
     follow each distribution's spread; the axes are fixed, so a narrower distribution shows as a taller one.
     """
 
     def __init__(self, values, batch_sizes, n_batches=1000, bins=40, rng=0):
         self.values = np.asarray(values, dtype=np.float64)
-        self.mu, self.sigma = float(self.values.mean()), float(self.values.std())
-        self.stats = {}
+        self.mu = float(self.values.mean())
+        self.noise, self.stats = {}, {}
         for m in batch_sizes:
-            means, variances = batch_statistics(self.values, m, n_batches, rng=rng)
-            stds = np.sqrt(variances) / self.sigma
-            sd = batch_mean_std(self.values, m)
+            noise = self.noise[m] = batch_noise(self.values, m, n_batches, rng=rng)
+            sd = noise.predicted_sd
             mean_edges = np.linspace(self.mu - 4 * sd, self.mu + 4 * sd, bins + 1)
-            std_edges = np.linspace(stds.min(), stds.max(), bins + 1)
-            self.stats[m] = dict(means=means, stds=stds, predicted_sd=sd,
-                                 predicted_var=expected_batch_var(self.values, m) / self.sigma ** 2,
-                                 mean_hist=(self._density(means, mean_edges), mean_edges),
-                                 std_hist=(self._density(stds, std_edges), std_edges))
+            std_edges = np.linspace(noise.stds.min(), noise.stds.max(), bins + 1)
+            self.stats[m] = dict(mean_hist=(self._density(noise.means, mean_edges), mean_edges),
+                                 std_hist=(self._density(noise.stds, std_edges), std_edges))
         widest = self.stats[min(batch_sizes)]
         self.figure, (ax_m, ax_s) = new_figure(ncols=2)
         self.mean_hist = ax_m.stairs(*widest["mean_hist"], fill=True, alpha=0.5, label="measured")
@@ -208,27 +190,22 @@ class BatchNoiseFigure:
         counts, _ = np.histogram(samples, bins=edges)
         return counts / (len(samples) * np.diff(edges))
 
-    def measured_sd(self, batch_size):
-        """``(measured, predicted)`` standard deviation of the batch mean."""
-        s = self.stats[batch_size]
-        return float(s["means"].std(ddof=1)), s["predicted_sd"]
-
     def update(self, batch_size):
-        s = self.stats[batch_size]
+        s, noise = self.stats[batch_size], self.noise[batch_size]
         self.mean_hist.set_data(*s["mean_hist"])
         self.std_hist.set_data(*s["std_hist"])
-        sd = s["predicted_sd"]
+        sd = noise.predicted_sd
         grid = np.linspace(self.mu - 4 * sd, self.mu + 4 * sd, 200)
         self.density.set_data(grid, np.exp(-0.5 * ((grid - self.mu) / sd) ** 2) / (sd * math.sqrt(2 * math.pi)))
-        root = math.sqrt(s["predicted_var"])
+        root = math.sqrt(noise.predicted_var)
         self.std_line.set_data([root, root], [0, self.std_top])
-        measured, predicted = self.measured_sd(batch_size)
-        self.text.set_text(f"sd of $\\mu_B$: measured {measured:.3g}\npredicted {predicted:.3g}")
-        self.title.set_text(f"batch size m = {batch_size}: {len(s['means'])} batches of one unit")
+        self.text.set_text(f"sd of $\\mu_B$: measured {noise.measured_sd:.3g}\npredicted {sd:.3g}")
+        self.title.set_text(f"batch size m = {batch_size}: {len(noise.means)} batches of one unit")
 
     def describe(self, batch_size):
-        measured, predicted = self.measured_sd(batch_size)
-        lo, hi = np.percentile(self.stats[batch_size]["stds"], [5, 95])
+        noise = self.noise[batch_size]
+        measured, predicted = noise.measured_sd, noise.predicted_sd
+        lo, hi = np.percentile(noise.stds, [5, 95])
         return (f"Histograms over batches of size {batch_size}: the batch mean has standard deviation {measured:.3g} "
                 f"(predicted {predicted:.3g}); the batch standard deviation ranges from {lo:.2f} to {hi:.2f} times "
                 f"the unit's σ (5th to 95th percentile).")

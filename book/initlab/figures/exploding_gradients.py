@@ -5,23 +5,15 @@ import math
 import numpy as np
 from matplotlib.transforms import blended_transform_factory
 
-from .. import theory
+from .. import diagnostics, theory
+from ..training import outcome
 from .drawing import format_ratio, new_figure, training_curves
 from .vanishing_gradients import GradientNormFigure
 
-__all__ = ["LIMITS", "ExplodingGradientFigure", "ClippingFigure", "recurrent_chain_figure", "loss_sweep_figure",
-           "outcome"]
+__all__ = ["LIMITS", "ExplodingGradientFigure", "ClippingFigure", "recurrent_chain_figure", "loss_sweep_figure"]
 
 #: The largest finite numbers of the two floating-point formats the chapter trains in.
-LIMITS = {"float16": float(np.finfo(np.float16).max), "float32": float(np.finfo(np.float32).max)}
-
-
-def outcome(history):
-    """One line on how a run ended: where it overflowed, or its final and largest loss."""
-    if history.diverged:
-        where = f" in layer {history.failed_layer}" if history.failed_layer else ""
-        return f"overflowed at step {history.failed_at}{where}"
-    return f"final loss {history.loss[-20:].mean():.3f}, largest {history.loss.max():.3g}"
+LIMITS = diagnostics.FLOAT_MAX
 
 
 class ExplodingGradientFigure(GradientNormFigure):
@@ -65,10 +57,9 @@ class ExplodingGradientFigure(GradientNormFigure):
         self.predicted.set_data(layers[ok], predicted[ok])
 
     def above(self, depth, scale):
-        """How many layers' ``‖∂ℓ/∂h_k‖`` and ``‖∂ℓ/∂W_k‖`` exceed each format's largest number."""
-        signal, weights = self.norms(depth, scale)
-        top = np.fmax(signal, weights)  # NaN only where both are NaN
-        return {name: int(np.sum(~(top <= limit))) for name, limit in LIMITS.items()}
+        """How many layers' ``‖∂ℓ/∂h_k‖`` and ``‖∂ℓ/∂W_k‖`` exceed each format's largest number
+        (:func:`initlab.diagnostics.layers_above`)."""
+        return diagnostics.layers_above(*self.norms(depth, scale), LIMITS)
 
     def describe(self, depth, scale):
         signal, weights = self.norms(depth, scale)

@@ -5,7 +5,7 @@ import numpy as np
 from .. import propagation
 from .drawing import by_layer, format_ratio, new_figure, training_curves
 
-__all__ = ["StdProfileFigure", "ScaleSweepFigure", "symmetry_figure", "he_replication_figure",
+__all__ = ["StdProfileFigure", "StdGradientSweepFigure", "symmetry_figure", "he_replication_figure",
            "scheme_comparison_figure"]
 
 
@@ -27,7 +27,7 @@ class StdProfileFigure:
     """
 
     def __init__(self, x, schemes, activations, depths, width=64, rng=0, ylim=(1e-42, 1e12)):
-        self.depths = sorted(depths)
+        self.depths, self.width = sorted(depths), width
         top = self.depths[-1]
         self.profiles = {(label, a): propagation.std_profile(a, init, x, top, width=width, rng=rng)
                          for label, init in schemes.items() for a in activations}
@@ -66,7 +66,7 @@ class StdProfileFigure:
         self.underflow.set_data(zero, np.zeros(zero.size))
         bad = layers[~np.isfinite(measured)]
         self.overflow.set_data(bad, np.ones(bad.size))
-        self.ax.set_title(f"{scheme}, {activation}, {depth} hidden layers of width 64")
+        self.ax.set_title(f"{scheme}, {activation}, {depth} hidden layers of width {self.width}")
         self.text.set_text(self._summary(measured, predicted))
 
     @staticmethod
@@ -87,7 +87,7 @@ class StdProfileFigure:
                 f"with {depth} hidden layers initialised with {scheme}: {self._summary(measured, predicted)}.")
 
 
-class ScaleSweepFigure:
+class StdGradientSweepFigure:
     """Chapter 5: one init scale at a time, from :func:`initlab.scale_sweep.scale_sweep`'s points.
 
     Left: the standard deviation of every layer's output at initialization; right: ``‖∂ℓ/∂W_k‖``.
@@ -186,18 +186,16 @@ def he_replication_figure(rms, histories):
 
 def scheme_comparison_figure(runs, window=10):
     """Training loss per scheme, ``label: SeedRuns``: the mean over seeds (smoothed over ``window``
-    steps), with a band from the lowest to the highest seed. Failed runs are left out of the band."""
+    steps), with a band from the lowest to the highest seed (:meth:`initlab.seed_runs.SeedRuns.loss_band`).
+    Failed runs are left out of the band."""
     fig, ax = new_figure()
-    kernel = np.ones(window) / window
     for label, r in runs.items():
-        curves = [np.convolve(h.loss, kernel, mode="valid") for h in r.histories if not h.diverged and h.steps]
-        if not curves:
+        band = r.loss_band(window)  # None: every seed failed
+        if band is None:
             continue
-        length = min(len(c) for c in curves)
-        curves = np.array([c[:length] for c in curves])
-        steps = np.arange(length) + window - 1
-        (line,) = ax.plot(steps, curves.mean(axis=0), label=label)
-        ax.fill_between(steps, curves.min(axis=0), curves.max(axis=0), color=line.get_color(), alpha=0.2)
+        steps, mean, lowest, highest = band
+        (line,) = ax.plot(steps, mean, label=label)
+        ax.fill_between(steps, lowest, highest, color=line.get_color(), alpha=0.2)
     ax.set_xlabel("step")
     ax.set_ylabel(f"training loss (mean of {window} steps)")
     ax.legend(fontsize="small", loc="center left", bbox_to_anchor=(1.0, 0.5))

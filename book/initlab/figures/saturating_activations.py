@@ -4,7 +4,7 @@ updates fed by sigmoid outputs, and gradient norms per layer with each activatio
 import numpy as np
 
 from .. import activations as _activations
-from .. import saturation
+from .. import positive_inputs, saturation
 from .drawing import new_figure
 from .style import COLOURS
 from .vanishing_gradients import GradientNormFigure
@@ -120,18 +120,16 @@ class SaturationFigure:
 
 def zigzag_figure(runs, w_star):
     """One panel per ``label: (x, path)``: the SGD path of a 2-weight linear unit fed the inputs ``x``,
-    over the contours of its mean squared error, whose shape is set by ``E[x xᵀ]``; ``w_star`` is the target."""
+    over the contours of its mean squared error (:func:`initlab.positive_inputs.mean_error`), whose shape is
+    set by ``E[x xᵀ]``; ``w_star`` is the target."""
     fig, axes = new_figure(ncols=len(runs))
     axes = np.atleast_1d(axes)
     w_star = np.asarray(w_star, dtype=np.float64)
     for ax, (label, (x, path)) in zip(axes, runs.items()):
-        x = np.asarray(x, dtype=np.float64)
-        second_moment = x.T @ x / len(x)
         lo, hi = np.min(path, axis=0), np.max(path, axis=0)
         pad = 0.15 * np.max(hi - lo)
         g1, g2 = np.meshgrid(np.linspace(lo[0] - pad, hi[0] + pad, 200), np.linspace(lo[1] - pad, hi[1] + pad, 200))
-        d = np.stack([g1 - w_star[0], g2 - w_star[1]], axis=-1)
-        error = 0.5 * np.einsum("...i,ij,...j->...", d, second_moment, d)
+        error = positive_inputs.mean_error(x, np.stack([g1, g2], axis=-1), w_star)
         ax.contour(g1, g2, error, levels=12, colors="grey", linewidths=0.5, alpha=0.7)
         ax.plot(path[:, 0], path[:, 1], color=COLOURS[0], linewidth=1, marker=".", markersize=2)
         ax.plot(*path[0], "o", color="black", label="start")

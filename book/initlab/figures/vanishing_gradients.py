@@ -3,8 +3,7 @@
 import matplotlib as mpl
 import numpy as np
 
-from .. import diagnostics, init
-from ..mlp import MLP
+from .. import diagnostics
 from .drawing import by_layer, format_ratio, new_figure, training_curves
 
 __all__ = ["GradientNormFigure", "UpdateRatioFigure", "gradient_histograms_figure", "remedies_figure", "training_figure"]
@@ -13,15 +12,14 @@ __all__ = ["GradientNormFigure", "UpdateRatioFigure", "gradient_histograms_figur
 class GradientNormFigure:
     """Chapter 1: the gradient at every layer of a freshly initialised network.
 
-    ``update(depth, activation, scale)`` builds ``MLP([n_in] + [width] * depth + [n_out])`` with
-    weights ``N(0, scale² / fan_in)`` (seeded, so a setting always gives the same curves), does one
-    forward and backward pass on the batch ``(x, y)``, and draws ``‖∂ℓ/∂h_k‖`` (the back-propagated
-    signal, solid) and ``‖∂ℓ/∂W_k‖`` (what the update of layer k uses, dashed). Results are cached.
+    ``update(depth, activation, scale)`` draws :func:`initlab.diagnostics.fresh_backprop_norms` of
+    ``MLP([n_in] + [width] * depth + [n_out])`` with weights ``N(0, scale² / fan_in)`` on the batch
+    ``(x, y)``: ``‖∂ℓ/∂h_k‖`` (the back-propagated signal, solid) and ``‖∂ℓ/∂W_k‖`` (what the update of
+    layer k uses, dashed). Results are cached, so a redraw only moves artists.
     """
 
     def __init__(self, x, y, width=64, max_depth=30, ylim=(1e-32, 1e16), rng=0):
         self.x, self.y, self.width, self.rng = x, y, width, rng
-        self.n_classes = int(np.max(y)) + 1
         self._cache = {}
         self.figure, ax = new_figure()
         self.ax = ax
@@ -43,9 +41,8 @@ class GradientNormFigure:
         """``(‖∂ℓ/∂h_k‖, ‖∂ℓ/∂W_k‖)`` for the ``depth`` hidden layers and the output layer."""
         key = (depth, activation, scale)
         if key not in self._cache:
-            sizes = [self.x.shape[1]] + [self.width] * depth + [self.n_classes]
-            model = MLP(sizes, activation=activation, init=init.scaled_normal(scale), rng=self.rng)
-            self._cache[key] = diagnostics.backprop_norms(model, self.x, self.y)
+            self._cache[key] = diagnostics.fresh_backprop_norms(self.x, self.y, depth, activation, scale,
+                                                                width=self.width, rng=self.rng)
         return self._cache[key]
 
     def update(self, depth, activation, scale):
@@ -76,7 +73,8 @@ class UpdateRatioFigure:
     """Chapter 1: scrub through training runs; loss so far and the per-layer update ratio at a step.
 
     ``histories`` maps a label to an :class:`initlab.History`; ``update(step)`` moves to ``step``.
-    The update ratio ``‖ΔW_k‖/‖W_k‖`` is averaged over the ``window`` steps ending at ``step``.
+    The update ratio ``‖ΔW_k‖/‖W_k‖`` is averaged over the ``window`` steps ending at ``step``
+    (:meth:`initlab.History.mean_update_ratio`).
     """
 
     def __init__(self, histories, window=10):
@@ -107,22 +105,18 @@ class UpdateRatioFigure:
         self.ax_ratio = ax_ratio
         self.animated = self.markers + self.ratio_lines + [ax_ratio.title]
 
-    def ratios_at(self, history, step):
-        lo = max(0, min(step, history.steps) - self.window)
-        return history.update_ratio[lo:max(lo + 1, min(step, history.steps))].mean(axis=0)
-
     def update(self, step):
         for (label, h), marker, line in zip(self.histories.items(), self.markers, self.ratio_lines):
             s = min(step, h.steps - 1)
             marker.set_data([s], [h.loss[s]])
-            r = self.ratios_at(h, step)
+            r = h.mean_update_ratio(step, self.window)
             line.set_data(np.arange(1, len(r) + 1), r)
         self.ax_ratio.set_title(f"step {step}: update ratio per layer")
 
     def describe(self, step):
         parts = []
         for label, h in self.histories.items():
-            r = self.ratios_at(h, step)
+            r = h.mean_update_ratio(step, self.window)
             parts.append(f"{label}: loss {h.loss[min(step, h.steps - 1)]:.3f}, update ratio from "
                          f"{format_ratio(r[0])} (layer 1) to {format_ratio(r[-1])} (layer {len(r)})")
         return f"At step {step}: " + "; ".join(parts) + "."

@@ -7,9 +7,8 @@ import math
 import matplotlib as mpl
 import numpy as np
 
-from .. import init, propagation
+from .. import layer_stats, propagation
 from .._checks import finite_number, positive_int
-from ..mlp import MLP
 from .drawing import by_layer, format_ratio, new_figure
 
 __all__ = ["XavierFigure", "LayerHistogramFigure", "layer_histograms_figure", "depth_profile_figure"]
@@ -34,8 +33,9 @@ class XavierFigure:
     ``activation`` and a linear last layer, fed a batch of standard normal inputs and a standard normal
     gradient at the output: :math:`\mathbb E[z_k^2]/\mathbb E[x^2]` (forward) and
     :math:`\mathbb E[g_k^2]/\mathbb E[g_L^2]` (backward), measured (markers), predicted by mean-field theory
-    (lines) and by the linear-regime products :math:`\prod n_{\text{in}}\operatorname{Var}(W)` (dotted).
-    Every setting is computed in ``__init__`` so that a redraw only moves artists.
+    (lines) and by the linear-regime products :math:`\prod n_{\text{in}}\operatorname{Var}(W)` (dotted), all
+    from :func:`initlab.propagation.xavier_alternating`. Every setting is computed in ``__init__`` so that a
+    redraw only moves artists.
     """
 
     def __init__(self, fans=(16, 64, 256), gains=(0.5, 1.0, 5 / 3), depth=8, batch=128, activation="tanh",
@@ -47,34 +47,12 @@ class XavierFigure:
         self._data = {key: self._compute(*key) for key in itertools.product(self.fans, self.fans, self.gains)}
         self._build()
 
-    def sizes(self, fan_in, fan_out):
-        """The alternating widths ``[fan_in, fan_out, fan_in, ...]`` (``depth + 1`` of them)."""
-        return [fan_in if k % 2 == 0 else fan_out for k in range(self.depth + 1)]
-
     def _compute(self, fan_in, fan_out, gain):
-        sizes = self.sizes(fan_in, fan_out)
-        gen = np.random.default_rng(self.rng)
-        x = gen.standard_normal((self.batch, fan_in)).astype(np.float32)
-        dout = gen.standard_normal((self.batch, sizes[-1])).astype(np.float32)
-
-        def xavier(n_in, n_out, rng=None):
-            return init.xavier_uniform(n_in, n_out, gain=gain, rng=rng)
-
-        model = MLP(sizes, activation=self.activation, init=xavier, rng=self.rng)
-        forward, backward = propagation.measured(model, x, dout)
-        second_moment = float(np.mean(np.square(x, dtype=np.float64)))
-        variance = gain ** 2 * 2.0 / (fan_in + fan_out)
-        variances = [variance] * self.depth
-        theory_f, theory_b = propagation.predicted(self.activation, sizes, variances, second_moment)
-        linear_f, linear_b = propagation.predicted("linear", sizes, variances, second_moment)
-        bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
-        edges = np.linspace(-bound, bound, self.bins + 1)
-        density, _ = np.histogram(model.weights[0], bins=edges, density=True)
-        return dict(bound=bound, variance=variance, edges=edges, density=density,
-                    weight_variance=float(np.var(model.weights[0], dtype=np.float64)),
-                    forward=forward / second_moment, backward=backward / backward[-1],
-                    theory_forward=theory_f / second_moment, theory_backward=theory_b,
-                    linear_forward=linear_f / second_moment, linear_backward=linear_b)
+        d = propagation.xavier_alternating(self.activation, fan_in, fan_out, gain, self.depth, self.batch,
+                                           rng=self.rng)
+        edges = np.linspace(-d["bound"], d["bound"], self.bins + 1)
+        density, _ = np.histogram(d["weights"], bins=edges, density=True)
+        return dict(d, edges=edges, density=density)
 
     def measure(self, fan_in, fan_out, gain):
         """The precomputed numbers of one setting (a dict; see the class docstring)."""
@@ -183,10 +161,11 @@ class LayerHistogramFigure:
         edges = [_edges([a for pair in hidden.values() for a in pair[i]], bins) for i in (0, 1)]
         self._hist, self._stats = {}, {}
         for label, pair in hidden.items():
+            squares = [layer_stats.mean_squares(arrays) for arrays in pair]
             for k in range(self.depth):
                 self._hist[label, k + 1] = [np.histogram(_log_magnitudes(arrays[k]), bins=e, density=True)[0]
                                             for arrays, e in zip(pair, edges)]
-                self._stats[label, k + 1] = [float(np.mean(np.square(arrays[k], dtype=np.float64))) for arrays in pair]
+                self._stats[label, k + 1] = [float(ms[k]) for ms in squares]
         self.figure, axes = new_figure(ncols=2)
         self.axes = axes
         self.others, self.selected, self.texts = [], [], []
