@@ -150,7 +150,28 @@ def test_clipping_figure_shows_the_run_and_its_unclipped_reference(runs):
     assert len(f.crosses[0].get_xdata()) == 0
     text = f.describe(30.0, 0.1)
     assert "clipping τ = 0.1" in text and f"Without clipping at this learning rate: overflowed at step" in text
-    assert f"clipped at {run.clipped.mean():.0%} of the steps" in text
+    assert f"was clipped {exploding_gradients.clipped_words(run.clipped.mean())}" in text
+
+
+class _Run:
+    def __init__(self, loss, failed_at=None):
+        self.loss, self.failed_at, self.failed_layer = np.asarray(loss, dtype=float), failed_at, 2
+        self.diverged, self.steps = failed_at is not None, len(loss)
+
+
+def test_outcome_band_gives_bands_that_last_digits_cannot_move():
+    band = exploding_gradients.outcome_band
+    assert band(_Run([2.4] + [0.481] * 30)) == band(_Run([2.36] + [0.45] * 30)) == \
+        "final loss below 0.5, no spike above 2.5"
+    assert band(_Run([2.3, 3.99] + [2.305] * 30)) == "final loss at ln 10, largest 2.5 to 10"
+    assert band(_Run([2.3, 4250.0] + [1.2] * 30)) == "final loss 1 to 2, largest over 1e+03"
+    assert band(_Run([2.3, 5e15], failed_at=2)).startswith("overflowed at step 2")
+
+
+def test_clipped_words():
+    words = exploding_gradients.clipped_words
+    assert (words(0.0), words(0.2), words(0.74), words(1.0)) == \
+        ("never", "on some steps", "on most steps", "on every step")
 
 
 def test_a_failed_run_is_never_drawn_past_its_failure(runs):

@@ -227,7 +227,17 @@ def test_update_ratio_describe_mentions_the_step_and_every_label(histories):
     assert "step 12" in text
     for label, h in histories.items():
         assert label in text
-        assert f"{h.loss[12]:.3f}" in text
+        assert vanishing_gradients._loss_band(float(np.mean(h.loss[7:12]))) in text
+
+
+def test_update_ratio_describe_gives_bands_that_do_not_move_with_the_last_digits():
+    assert vanishing_gradients._loss_band(np.log(10) + 0.01) == "loss at ln 10 (chance)"
+    assert vanishing_gradients._loss_band(0.061) == vanishing_gradients._loss_band(0.0055) == "loss below 0.5"
+    assert vanishing_gradients._loss_band(1.2) == "loss from 0.5 to 2"
+    assert vanishing_gradients._spread_words(np.array([1e-3, 3e-3])) == \
+        "update ratios of all layers within a factor of 10"
+    words = vanishing_gradients._spread_words(np.array([3.3e-9, 1e-5, 1.0e-2]))
+    assert words == "update ratio of layer 3 over 1e+06 times that of layer 1"
 
 
 # --- static figures --------------------------------------------------------------------------------

@@ -10,10 +10,45 @@ from ..training import outcome
 from .drawing import format_ratio, new_figure, training_curves
 from .vanishing_gradients import GradientNormFigure
 
-__all__ = ["LIMITS", "ExplodingGradientFigure", "ClippingFigure", "recurrent_chain_figure", "loss_sweep_figure"]
+__all__ = ["LIMITS", "ExplodingGradientFigure", "ClippingFigure", "outcome_band", "clipped_words",
+           "recurrent_chain_figure", "loss_sweep_figure"]
 
 #: The largest finite numbers of the two floating-point formats the chapter trains in.
 LIMITS = diagnostics.FLOAT_MAX
+
+
+def outcome_band(history):
+    """How a run ended, in bands that the float kernels do not move (chapter 4 measured the same seed under four
+    kernel families: final losses of unstable runs moved by up to 0.7, their largest losses by a factor of 1.6).
+
+    An overflow is given by its step and layer; otherwise the final loss (mean of the last 20 steps) as "at ln 10"
+    or one of the bands below 0.5, 0.5 to 1, 1 to 2, 2 or more, and the largest loss as "no spike above 2.5",
+    "largest 2.5 to 10" or its power of ten.
+    """
+    if history.diverged:
+        return outcome(history)
+    final, largest = float(np.mean(history.loss[-20:])), float(np.max(history.loss))
+    if abs(final - math.log(10)) < 0.05:
+        end = "final loss at ln 10"
+    else:
+        end = "final loss " + ("below 0.5" if final < 0.5 else "0.5 to 1" if final < 1
+                               else "1 to 2" if final < 2 else "2 or more")
+    if largest < 2.5:
+        peak = "no spike above 2.5"
+    elif largest < 10:
+        peak = "largest 2.5 to 10"
+    else:
+        peak = f"largest over 1e{int(math.floor(math.log10(largest))):+03d}"
+    return f"{end}, {peak}"
+
+
+def clipped_words(fraction):
+    """The share of steps that were clipped, in words: never, on some steps, on most steps, on every step."""
+    if fraction == 0:
+        return "never"
+    if fraction == 1:
+        return "on every step"
+    return "on most steps" if fraction > 0.5 else "on some steps"
 
 
 class ExplodingGradientFigure(GradientNormFigure):
@@ -136,17 +171,20 @@ class ClippingFigure:
         steps = run.settings["steps"]
         self.threshold.set_data([0, steps] if tau != math.inf else [], [tau, tau] if tau != math.inf else [])
         self.axes[0].set_title(f"lr {lr:g}, clipping {self._label(tau)}")
-        self.axes[1].set_title(outcome(run))
+        self.axes[1].set_title(outcome_band(run))
         self.text.set_text(f"clipped at {run.clipped.mean():.0%} of {run.steps} steps" if run.steps else "")
 
     def describe(self, lr, tau):
         run, reference = self.runs[(lr, tau)], self.runs[(lr, math.inf)]
-        text = f"Learning rate {lr:g}, clipping {self._label(tau)}: {outcome(run)}"
+        text = f"Learning rate {lr:g}, clipping {self._label(tau)}: {outcome_band(run)}"
         if run.steps:
-            text += (f"; the gradient norm was clipped at {run.clipped.mean():.0%} of the steps "
-                     f"(median {format_ratio(np.median(run.total_grad_norm))})")
+            median = float(np.median(run.total_grad_norm))
+            order = f"1e{int(math.floor(math.log10(median))):+03d}" if 0 < median < math.inf else f"{median:g}"
+            words = clipped_words(run.clipped.mean())
+            clipped = "was never clipped" if words == "never" else f"was clipped {words}"
+            text += f"; the gradient norm {clipped} (median of order {order})"
         if tau != math.inf:
-            text += f". Without clipping at this learning rate: {outcome(reference)}"
+            text += f". Without clipping at this learning rate: {outcome_band(reference)}"
         return text + "."
 
 

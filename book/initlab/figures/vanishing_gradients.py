@@ -114,12 +114,37 @@ class UpdateRatioFigure:
         self.ax_ratio.set_title(f"step {step}: update ratio per layer")
 
     def describe(self, step):
+        # Bands rather than digits: a healthy run's loss and update ratios after a few hundred steps move
+        # with the float kernels (chapter 1 measured a factor of up to 3 between arithmetics), the bands do not.
         parts = []
         for label, h in self.histories.items():
+            end = min(step, h.steps)
+            loss = float(np.mean(h.loss[max(0, end - self.window):max(1, end)]))
             r = h.mean_update_ratio(step, self.window)
-            parts.append(f"{label}: loss {h.loss[min(step, h.steps - 1)]:.3f}, update ratio from "
-                         f"{format_ratio(r[0])} (layer 1) to {format_ratio(r[-1])} (layer {len(r)})")
-        return f"At step {step}: " + "; ".join(parts) + "."
+            parts.append(f"{label}: {_loss_band(loss)}, {_spread_words(r)}")
+        return (f"At step {step} (means over the {self.window} steps before it): "
+                + "; ".join(parts) + ".")
+
+
+def _loss_band(loss):
+    """A cross-entropy loss on ten classes as a band: at chance (ln 10), above 2, 0.5 to 2, or below 0.5."""
+    if abs(loss - np.log(10)) < 0.05:
+        return "loss at ln 10 (chance)"
+    if loss < 0.5:
+        return "loss below 0.5"
+    return "loss from 0.5 to 2" if loss < 2 else "loss above 2"
+
+
+def _spread_words(ratios):
+    """How far apart the layers' update ratios are, in powers of ten."""
+    if not np.all(np.isfinite(ratios)) or np.min(ratios) <= 0:
+        return "some layer's update ratio is zero or not finite"
+    spread = float(np.max(ratios) / np.min(ratios))
+    if spread < 10:
+        return "update ratios of all layers within a factor of 10"
+    decade = int(np.floor(np.log10(spread)))
+    return (f"update ratio of layer {int(np.argmax(ratios)) + 1} over 1e{decade:+03d} times "
+            f"that of layer {int(np.argmin(ratios)) + 1}")
 
 
 def gradient_histograms_figure(model, bins=80):
