@@ -142,3 +142,14 @@ def test_gradient_growth_figure_draws_measured_and_predicted_curves():
     measured, predicted = [line for line in fig.axes[0].get_lines() if len(line.get_xdata())]
     np.testing.assert_allclose(measured.get_ydata(), [8.0, 4.0, 2.0, 1.0])  # the output's entry is dropped
     np.testing.assert_allclose(predicted.get_ydata(), [8.0, 4.0, 2.0, 1.0])  # λ^((K-k)/2) with λ = 4
+
+
+def test_a_finished_run_is_described_by_its_verdict_not_its_loss(runs):
+    # A finished run's final loss moves with float32 rounding; the verdict against the threshold does not.
+    h = runs[True][0.1]
+    final = h.loss[-10:].mean()
+    above = batch_normalization.LearningRateFigure(runs, below=final + 0.5).describe(0.1, True)
+    below = batch_normalization.LearningRateFigure(runs, below=final / 2).describe(0.1, True)
+    assert above.endswith(f"below {final + 0.5:.2f}: stable.")
+    assert below.endswith(f"not below {final / 2:.2f}: not stable.")
+    assert f"{final:.3g}" not in above + below

@@ -186,3 +186,19 @@ def test_scheme_comparison_figure_averages_seeds_and_skips_failed_runs(spirals):
     expected = np.mean([np.convolve(h.loss, kernel, mode="valid") for h in runs.histories], axis=0)
     np.testing.assert_allclose(line.get_ydata(), expected)
     np.testing.assert_array_equal(line.get_xdata(), np.arange(len(expected)) + 3)
+
+
+def test_sweep_figure_gives_no_step_for_a_late_overflow(sweep):
+    # A late overflow's step depends on float32 rounding (another CPU's kernels): "after step 10" only.
+    class LateOverflow:
+        diverged, failed_at, steps = True, 15, 15
+        failure = "layer 3 pre-activations became inf in the forward pass"
+        loss = np.full(15, 2.3)
+
+    p = sweep[0]
+    late = type(p)(p.scale, p.std, p.grad_norm, LateOverflow())
+    f = proper_initialization.StdGradientSweepFigure([late])
+    f.update(late.scale)
+    assert f.title.get_text().endswith("training stopped after step 10: overflow")
+    text = f.describe(late.scale)
+    assert "after step 10 (inf/NaN)" in text and "15" not in text
