@@ -16,11 +16,11 @@ Its singular values are those of the product, since a matrix and its transpose s
 import numpy as np
 
 from . import init
-from ._checks import finite_number, positive_int
+from ._checks import finite_number, generator, positive_int
 from .mlp import MLP
 
-__all__ = ["input_output_jacobian", "singular_values", "spectrum_moments", "gaussian_product_moments",
-           "INITS", "FLOOR", "measure_spectra"]
+__all__ = ["input_output_jacobian", "singular_values", "spectrum_moments", "spread", "zero_count",
+           "gaussian_product_moments", "sampled_gaussian_moments", "INITS", "FLOOR", "measure_spectra"]
 
 
 def _one_input(model, x):
@@ -97,6 +97,22 @@ def spectrum_moments(values):
     return float(s2.mean()), float(np.square(s2).mean())
 
 
+def spread(values):
+    r""":math:`\operatorname{Var}(s^2)/(\text{mean } s^2)^2` over singular values ``s``: 0 for an isometry (all equal),
+    at most :math:`n - 1` (one nonzero value), and blind to the overall scale."""
+    m2, m4 = spectrum_moments(values)
+    return m4 / m2 ** 2 - 1
+
+
+def zero_count(values):
+    """How many of the singular values ``values`` (sorted, largest first) are below :data:`FLOOR` times the
+    largest: numerically zero."""
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim != 1 or values.size == 0:
+        raise ValueError(f"values must be a non-empty 1-D array of singular values, got shape {values.shape}")
+    return int(np.count_nonzero(values < FLOOR * values[0]))
+
+
 def gaussian_product_moments(depth, width, sigma_w=1.0):
     r"""Exact ``(E mean s², E mean s⁴)`` for :math:`J = W_L \cdots W_1`, independent ``width × width``
     matrices with i.i.d. :math:`\mathcal N(0, \sigma_w^2/n)` entries (``n = width``).
@@ -143,3 +159,28 @@ def measure_spectra(x, depths, activations, width=64, rng=0):
             for depth, values in singular_values(model, x, layers=depths).items():
                 spectra[depth, name, activation] = values
     return spectra
+
+
+def sampled_gaussian_moments(x, depths, draws, sigma_w=1.0, rng=2):
+    r"""``(mean s², mean s⁴)`` of the input–output Jacobian of ``draws`` linear float64 networks, square of the
+    width ``len(x)``, with i.i.d. :math:`\mathcal N(0, \sigma_w^2/n)` weights, at the input ``x``: an array of
+    shape ``(draws, len(depths), 2)``, to compare with :func:`gaussian_product_moments`.
+
+    Each draw is one network of ``max(depths)`` layers (the network of depth ``k`` is its first ``k`` layers);
+    the draws come one after the other from one generator seeded by ``rng``.
+    """
+    x = np.asarray(x)
+    if x.ndim != 1:
+        raise ValueError(f"x must be one input (a 1-D array), got shape {x.shape}")
+    if isinstance(depths, (str, bytes)) or not hasattr(depths, "__len__") or len(depths) == 0:
+        raise ValueError(f"depths must be a non-empty sequence of positive integers, got {depths!r}")
+    depths = [positive_int(d, "depths") for d in depths]
+    draws = positive_int(draws, "draws")
+    gen = generator(rng)
+    moments = np.zeros((draws, len(depths), 2))
+    for draw in range(draws):
+        net = MLP([x.size] * (max(depths) + 1), activation="linear", init=init.scaled_normal(sigma_w), rng=gen,
+                  dtype=np.float64)
+        spectra = singular_values(net, x, layers=depths)
+        moments[draw] = [spectrum_moments(spectra[depth]) for depth in depths]
+    return moments

@@ -1,4 +1,4 @@
-r"""A residual MLP with two-layer branches, a hand-written backward pass, and the inits of chapter 7.
+r"""A residual MLP with two-layer branches, a hand-written backward pass, and the inits of chapter 8.
 
 The network is an input layer to the width, :math:`L` residual blocks and a linear head,
 
@@ -28,18 +28,24 @@ already has a zero-initialised bias vector, and ``branch_scale`` is a fixed, not
 All biases start at 0.
 """
 
+import math
+
 import numpy as np
 
 from . import activations as _activations
 from . import init as _init
+from . import layer_stats
 from .batchnorm import BatchNorm
 from .diagnostics import backprop_norms, norm
+from .gradcheck import numerical_gradient, relative_error
+from .losses import softmax_cross_entropy
+from .theory import relu_kernel
 from .mlp import MLP
 from ._checks import finite_number, generator, matrix, one_of, positive_int
 from .training import train
 
 __all__ = ["ResidualMLP", "INITS", "SCHEMES", "block_growth", "make_scheme", "block_profile", "predicted_profile",
-           "measure", "FIXUP_LR"]
+           "measure", "FIXUP_LR", "gradient_check", "block_factors", "fixup_first_update"]
 
 INITS = ("he", "fixup")
 
@@ -52,7 +58,7 @@ def block_growth(branch_scale=1.0, gain1=1.0, gain2=2.0):
     with :math:`g_i = n\operatorname{Var}(W_i)` (``gain1``, ``gain2``; 1 and 2 for ``init="he"``) and zero biases.
     Given :math:`h_{l-1}`, the cross term :math:`2\langle h_{l-1}, B\rangle` has mean 0 over the zero-mean
     :math:`W_2`, and the branch's mean square is :math:`g_2 \cdot \frac12 \cdot g_1` times that of its input
-    (derived in chapter 7).
+    (derived in chapter 8).
     """
     alpha = finite_number(branch_scale, "branch_scale", nonnegative=True)
     g1 = finite_number(gain1, "gain1", nonnegative=True)
@@ -196,7 +202,7 @@ SCHEMES = ("plain", "residual", "batch norm", "scaled", "fixup")
 
 
 def make_scheme(scheme, n_in, width, n_out, blocks, rng=None, dtype=np.float32):
-    r"""The networks chapter 7 compares, all with :math:`2L + 2` weight layers and relu:
+    r"""The networks chapter 8 compares, all with :math:`2L + 2` weight layers and relu:
 
     ``"plain"``: an :class:`initlab.MLP` with :math:`2L + 1` hidden layers, He init, no skips;
     ``"residual"``: ``ResidualMLP`` with ``init="he"``; ``"batch norm"``: the same with a BatchNorm in every
@@ -223,7 +229,7 @@ def block_profile(model):
     step = 1 if isinstance(model, ResidualMLP) else 2
     hs, gs = model.activations[:-1:step], model.grad_activations[:-1:step]
     with np.errstate(over="ignore", invalid="ignore"):
-        rms = np.array([np.sqrt(np.mean(np.square(h, dtype=np.float64))) for h in hs])
+        rms = np.sqrt(layer_stats.mean_squares(hs))
     grad = np.array([norm(g) for g in gs])
     return rms, grad
 
@@ -235,7 +241,7 @@ def predicted_profile(scheme, blocks, rms0, grad_top):
     :math:`r = 2`; ``"scaled"``: :math:`1 + 1/L`), :math:`q_0` for ``"plain"`` (He keeps it) and ``"fixup"``
     (zero branches), :math:`q_0 + l` for ``"batch norm"`` (each normalised branch adds :math:`g_2/2 = 1`).
     Gradient: :math:`\lVert\partial\ell/\partial h_l\rVert^2 = \lVert\partial\ell/\partial h_L\rVert^2 r^{L - l}`, flat for
-    ``"plain"`` and ``"fixup"``; ``None`` for ``"batch norm"`` (no closed form here). Derived in chapter 7.
+    ``"plain"`` and ``"fixup"``; ``None`` for ``"batch norm"`` (no closed form here). Derived in chapter 8.
     """
     one_of(scheme, "scheme", SCHEMES)
     blocks = positive_int(blocks, "blocks")
@@ -258,3 +264,73 @@ def measure(scheme, x, y, blocks, width=64, rng=0):
         train(model, x, y, lr=FIXUP_LR, steps=1)
     backprop_norms(model, x, y)
     return block_profile(model)
+
+
+def gradient_check(n_in=5, width=4, n_out=3, blocks=2, batch=8, **options):
+    """``(parameter arrays, largest relative error)`` of a small float64 ``ResidualMLP(..., **options)``'s
+    backward pass against central finite differences of the cross-entropy loss on random data.
+
+    A parameter whose gradient is 0 both ways (a bias before a BatchNorm) counts as error 0. With
+    ``init="fixup"`` the weights are first moved off the zero init, where most gradients vanish.
+    """
+    model = ResidualMLP(n_in, width, n_out, blocks=blocks, rng=1, dtype=np.float64, **options)
+    gen = np.random.default_rng(0)
+    if options.get("init") == "fixup":
+        for w in model.weights:
+            w += 0.3 * gen.standard_normal(w.shape)
+    x, y = gen.standard_normal((batch, n_in)), gen.integers(0, n_out, batch)
+    model.backward(softmax_cross_entropy(model.forward(x), y)[1])
+    errors = []
+    for analytic, p in zip(model.gradients(), model.parameters()):
+        numeric = numerical_gradient(lambda: softmax_cross_entropy(model.forward(x), y)[0], p)
+        both_zero = np.abs(analytic).max() < 1e-12 and np.abs(numeric).max() < 1e-8
+        errors.append(0.0 if both_zero else relative_error(analytic, numeric))
+    return len(errors), max(errors)
+
+
+def block_factors(x, y, blocks, width=64, w1_gain=1.0, increments=False, rng=0, **options):
+    r"""``[forward, backward]`` of one fresh ``ResidualMLP(..., rng=rng, **options)`` on ``(x, y)``, averaged
+    over its blocks: the forward factor :math:`q_l/q_{l-1}` of the stream's mean square (with ``increments``,
+    the increment :math:`q_l - q_{l-1}` instead) and the backward factor
+    :math:`\lVert\partial\ell/\partial h_{l-1}\rVert^2/\lVert\partial\ell/\partial h_l\rVert^2`.
+
+    ``w1_gain`` multiplies every :math:`W_1`'s variance (1: He layer by layer; 2: a blanket He call). Each is an
+    unbiased estimate of :func:`block_growth`'s :math:`r`: average it over seeds with
+    :func:`initlab.layer_stats.over_seeds`.
+    """
+    model = ResidualMLP(x.shape[1], width, int(np.max(y)) + 1, blocks, rng=rng, **options)
+    for w1 in model.weights[1:-1:2]:
+        w1 *= math.sqrt(w1_gain)
+    backprop_norms(model, x, y)
+    rms, grad = block_profile(model)
+    q, g2 = rms ** 2, grad ** 2
+    forward = np.mean(np.diff(q)) if increments else np.mean(q[1:] / q[:-1])
+    return np.array([forward, np.mean(g2[:-1] / g2[1:])])
+
+
+def fixup_first_update(x, y, blocks, width=64, lr=0.1, scaled=True, rng=0):
+    r"""Follow a float64 Fixup network through two full-batch SGD steps on ``(x, y)``; return
+    ``(predicted, measured, bias change)``.
+
+    Step 1 moves only the head; step 2 the branches' :math:`W_2 = -\eta A^\top G`. ``measured`` is
+    :math:`D = \sum_l A_l W_{2,l}`, the change of the stream at the inputs made by the branches' weights,
+    ``predicted`` its expectation :math:`-\eta L c^2 K G` (:func:`initlab.theory.relu_kernel` for :math:`K`), and
+    the bias change is :math:`\sum_l b_{2,l}`. ``scaled=False`` undoes Fixup's :math:`L^{-1/2}` (the plain He
+    draw, :math:`c^2 = 1`).
+    """
+    model = ResidualMLP(x.shape[1], width, int(np.max(y)) + 1, blocks, init="fixup", rng=rng, dtype=np.float64)
+    if not scaled:
+        for w1 in model.weights[1:-1:2]:
+            w1 *= math.sqrt(blocks)
+    x = np.asarray(x, dtype=np.float64)
+    model.forward(x)
+    h0 = model.activations[0].copy()
+    train(model, x, y, lr=lr, steps=1)
+    backprop_norms(model, x, y)  # the gradient G that step 2 will use
+    G = model.grad_activations[-2]
+    c2 = 1 / blocks if scaled else 1.0
+    predicted = -lr * blocks * c2 * relu_kernel(h0) @ G
+    train(model, x, y, lr=lr, steps=1)
+    measured = sum(np.maximum(h0 @ w1 + b1, 0) @ w2 for w1, b1, w2 in
+                   zip(model.weights[1:-1:2], model.biases[1:-1:2], model.weights[2:-1:2]))
+    return predicted, measured, sum(model.biases[2:-1:2])

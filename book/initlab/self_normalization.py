@@ -28,7 +28,7 @@ from ._checks import finite_number, generator, one_of, positive_int
 from .gaussian import expectation
 
 __all__ = ["selu_map", "pooled_map", "iterate", "map_jacobian", "centred_weights", "propagate", "simulate",
-           "selu_density", "WEIGHTS"]
+           "selu_density", "monte_carlo_map", "WEIGHTS"]
 
 #: The weights :func:`simulate` draws: "centred" (every unit's ω = 0, τ = σ_w², the paper's setting) or
 #: "gaussian" (N(0, σ_w²/n), LeCun normal at σ_w = 1).
@@ -171,3 +171,20 @@ def selu_density(y, mean, var, scale=_activations.SELU_SCALE, alpha=_activations
     slope = np.where(safe > 0, scale, floor + np.minimum(safe, 0.0))
     pdf = np.exp(-(z - mean) ** 2 / (2 * var)) / math.sqrt(2 * math.pi * var)
     return np.where(inside, pdf / slope, 0.0)
+
+
+def monte_carlo_map(mu, nu, omega=0.0, tau=1.0, samples=400_000, rng=0):
+    r""":func:`selu_map` next to a Monte Carlo estimate from ``samples`` draws of :math:`z \sim
+    \mathcal N(\mu\omega, \nu\tau)`: ``(mean: quadrature, sample mean, variance: quadrature, sample variance,
+    |difference of the means| / standard error, |difference of the variances| / standard error)``.
+
+    The standard error of the sample variance is :math:`\sqrt{(m_4 - s^4)/n}`, with :math:`m_4` the fourth central
+    sample moment. ``rng`` may be a Generator shared by several calls.
+    """
+    samples = positive_int(samples, "samples")
+    out = _activations.get("selu")(mu * omega + math.sqrt(nu * tau) * generator(rng).standard_normal(samples))
+    quad = selu_map(mu, nu, omega, tau)
+    se_mean = out.std() / math.sqrt(samples)
+    se_var = np.sqrt(np.mean((out - out.mean()) ** 4) - out.var() ** 2) / math.sqrt(samples)
+    return (quad[0], out.mean(), quad[1], out.var(), abs(quad[0] - out.mean()) / se_mean,
+            abs(quad[1] - out.var()) / se_var)

@@ -2,7 +2,7 @@
 
 jupyterlab_rise serves `/rise/<notebook>`: the notebook as a reveal.js deck, with a kernel. The deck
 must come up (reveal adds the class `ready`) with one horizontal slide per `slide` cell of the slide
-rule (tools/slides.py) and no uncaught exception. Then, as a presenter does, the cells are run one by
+rule (tools/slides) and no uncaught exception. Then, as a presenter does, the cells are run one by
 one with Shift+Enter until the first interactive figure is on its slide, and dragging its slider must
 make the kernel redraw the figure. (jupyterlab_widgets 3.0.11 and later do not load in RISE's app, see
 requirements.txt; this test is what catches that.) The server (on 127.0.0.1, over a temporary copy of the

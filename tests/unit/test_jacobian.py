@@ -95,3 +95,28 @@ def test_bad_arguments_name_themselves():
         jacobian.gaussian_product_moments(2, 0)
     with pytest.raises(ValueError, match="sigma_w must be > 0"):
         jacobian.gaussian_product_moments(2, 4, sigma_w=0.0)
+
+
+def test_spread_and_zero_count():
+    assert jacobian.spread(np.full(8, 3.0)) == pytest.approx(0.0, abs=1e-15)  # an isometry up to scale
+    assert jacobian.spread([1.0, 0.0, 0.0, 0.0]) == pytest.approx(3.0)  # one value carries all: n - 1
+    assert jacobian.spread([2.0, 1.0]) == pytest.approx(((16 + 1) / 2) / ((4 + 1) / 2) ** 2 - 1)
+    assert jacobian.zero_count(np.array([1.0, 1e-3, 1e-11, 0.0])) == 2
+    with pytest.raises(ValueError, match="non-empty 1-D array"):
+        jacobian.zero_count(np.zeros((2, 2)))
+
+
+def test_sampled_gaussian_moments_match_the_exact_recursion():
+    x = np.random.default_rng(0).normal(size=16)
+    moments = jacobian.sampled_gaussian_moments(x, (1, 3), draws=200, rng=2)
+    assert moments.shape == (200, 2, 2)
+    exact = np.array([jacobian.gaussian_product_moments(d, 16) for d in (1, 3)])
+    sem = moments.std(axis=0, ddof=1) / math.sqrt(200)
+    assert np.all(np.abs(moments.mean(axis=0) - exact) < 4 * sem)
+    assert np.array_equal(moments[:5], jacobian.sampled_gaussian_moments(x, (1, 3), draws=5, rng=2))
+    scaled = jacobian.sampled_gaussian_moments(x, (1, 3), draws=5, sigma_w=2.0, rng=2)  # the same draws, × 2
+    assert scaled == pytest.approx(moments[:5] * [[2.0 ** 2, 2.0 ** 4], [2.0 ** 6, 2.0 ** 12]], rel=1e-9)
+    with pytest.raises(ValueError, match="x must be one input"):
+        jacobian.sampled_gaussian_moments(np.zeros((2, 3)), (1,), 2)
+    with pytest.raises(ValueError, match="depths must be a non-empty sequence"):
+        jacobian.sampled_gaussian_moments(x, (), 2)

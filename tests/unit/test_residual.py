@@ -8,7 +8,9 @@ import pytest
 
 from initlab import MLP, accuracy, diagnostics, losses, train
 from initlab.gradcheck import numerical_gradient, relative_error
-from initlab.residual import SCHEMES, ResidualMLP, block_growth, block_profile, make_scheme, predicted_profile
+from initlab import layer_stats
+from initlab.residual import (SCHEMES, ResidualMLP, block_factors, block_growth, block_profile, fixup_first_update,
+                              gradient_check, make_scheme, predicted_profile)
 from initlab.theory import relu_kernel
 
 OPTIONS = [{}, {"batch_norm": True}, {"branch_scale": 0.3}, {"init": "fixup"},
@@ -176,3 +178,44 @@ def test_bad_calls_get_clear_errors():
     with pytest.raises(ValueError, match="h must be a 2-D array"):
         relu_kernel(np.zeros(3))
     assert "init='fixup'" in repr(ResidualMLP(4, 4, 2, blocks=2, init="fixup", batch_norm=True))
+
+
+def test_block_profile_is_the_rms_of_the_stream():
+    x, y = np.random.default_rng(0).random((16, 8)).astype(np.float32), np.arange(16) % 3
+    model = ResidualMLP(8, 6, 3, blocks=3, rng=0)
+    diagnostics.backprop_norms(model, x, y)
+    rms, _ = block_profile(model)
+    by_hand = [np.sqrt(np.mean(np.square(h, dtype=np.float64))) for h in model.activations[:-1]]
+    assert np.array_equal(rms, by_hand)  # bit for bit: layer_stats.mean_squares is the same float64 mean
+
+
+@pytest.mark.parametrize("options", [{}, {"batch_norm": True}, {"branch_scale": 0.3}, {"init": "fixup"}])
+def test_gradient_check_passes_for_every_option(options):
+    arrays, error = gradient_check(**options)
+    assert arrays == (16 if options.get("batch_norm") else 12) and error < 1e-7
+
+
+def test_block_factors_estimate_block_growth():
+    x, y = np.random.default_rng(0).random((128, 16)).astype(np.float32), np.arange(128) % 4
+    stats = layer_stats.over_seeds(lambda seed: block_factors(x, y, 8, width=64, rng=seed), range(6))
+    assert stats.samples.shape == (6, 2)
+    assert np.all(np.abs(stats.mean - block_growth()) < 4 * stats.sem + 0.05)  # forward and backward: r = 2
+    blanket = block_factors(x, y, 8, width=64, w1_gain=2.0, rng=0)
+    assert blanket[0] > block_factors(x, y, 8, width=64, rng=0)[0]  # g₁ = 2 grows faster
+    assert np.array_equal(block_factors(x, y, 4, width=16, branch_scale=0.0, rng=0), [1.0, 1.0])
+    increments = block_factors(x, y, 8, width=64, batch_norm=True, increments=True, rng=0)
+    assert 0.5 < increments[0] < 1.5  # each normalised branch adds about g₂/2 = 1 to the mean square
+
+
+def test_fixup_first_update_does_not_grow_with_depth():
+    x = np.random.default_rng(0).random((64, 16))
+    y = np.arange(64) % 4
+    for blocks in (1, 4):
+        predicted, measured, biases = fixup_first_update(x, y, blocks, width=32, lr=0.1)
+        assert predicted.shape == measured.shape == (64, 32) and biases.shape == (32,)
+        unscaled = fixup_first_update(x, y, blocks, width=32, lr=0.1, scaled=False)[1]
+        ratio = math.sqrt(np.mean(unscaled ** 2) / np.mean(measured ** 2))
+        assert ratio == pytest.approx(blocks, rel=1e-9)  # relu is homogeneous: exactly L times Fixup's
+    one = fixup_first_update(x, y, 1, width=32, lr=0.1)[2]
+    four = fixup_first_update(x, y, 4, width=32, lr=0.1)[2]
+    np.testing.assert_allclose(four, 4 * one, rtol=1e-9)  # every b₂ gets the same step

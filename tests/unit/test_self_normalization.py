@@ -83,10 +83,23 @@ def test_propagate_yields_the_input_then_each_layer():
 
 @pytest.mark.parametrize("start", [(0.0, 0.1), (1.0, 3.0), (-0.5, 2.0), (2.0, 0.5)])
 def test_chapter_bounds_for_lecun_weights_hold_over_other_seeds(start):
-    # Chapter 7.7(b) allows one LeCun-normal network 0.3 in the pooled mean and 40 % in the pooled variance
+    # Chapter 8, section 8.3 (b), allows one LeCun-normal network 0.3 in the pooled mean and 40 % in the pooled variance
     # at every layer; these are the seeds the chapter does not use.
     pm, pv = sn.iterate(*start, 24, step=sn.pooled_map)
     for seed in range(20, 32):
         mm, mv = sn.simulate(*start, 24, width=256, batch=256, weights="gaussian", rng=seed)
         assert np.all(np.abs(mm - pm)[1:] < 0.3), seed
         assert np.all(np.abs(mv / pv - 1)[1:] < 0.4), seed
+
+
+def test_monte_carlo_map_agrees_with_the_quadrature():
+    gen = np.random.default_rng(0)
+    for point in [(1.0, 3.0, 0.0, 1.0), (2.0, 0.5, 0.3, 1.2)]:
+        quad_mean, mc_mean, quad_var, mc_var, z_mean, z_var = sn.monte_carlo_map(*point, samples=200_000, rng=gen)
+        assert (quad_mean, quad_var) == pytest.approx(sn.selu_map(*point), rel=1e-12)
+        assert z_mean < 4 and z_var < 4
+        assert abs(quad_mean - mc_mean) < 0.02 and abs(quad_var / mc_var - 1) < 0.02
+    again = sn.monte_carlo_map(1.0, 3.0, samples=1000, rng=5)
+    assert again == sn.monte_carlo_map(1.0, 3.0, samples=1000, rng=5)
+    with pytest.raises(ValueError, match="samples must be a positive integer"):
+        sn.monte_carlo_map(0.0, 1.0, samples=0)

@@ -1,0 +1,73 @@
+"""initlab.mean_field: simulated random networks measure what initlab.theory predicts, and the theory's own checks
+(a finite-difference slope, depth scales read off the maps) agree with its formulas."""
+
+import math
+
+import numpy as np
+import pytest
+
+from initlab import layer_stats, mean_field, theory
+
+
+def test_fixed_point_check_agrees_with_the_closed_form_of_relu():
+    q_star, q_depth, slope, numeric = mean_field.fixed_point_check("relu", 1.2, 0.5)
+    assert q_star == pytest.approx(0.5 ** 2 / (1 - 1.2 ** 2 / 2), rel=1e-12)  # ℒ(q) = σ_w² q/2 + σ_b²
+    assert slope == pytest.approx(1.2 ** 2 / 2) and numeric == pytest.approx(slope, abs=1e-6)
+    assert q_depth == pytest.approx(q_star, rel=1e-9)  # 100 layers of a contraction of slope 0.72
+
+
+def test_fixed_point_check_at_zero_uses_a_one_sided_difference():
+    q_star, q_depth, slope, numeric = mean_field.fixed_point_check("tanh", 0.8, 0.0, depth=5)
+    assert q_star == 0.0 and slope == pytest.approx(0.64) and numeric == pytest.approx(0.64, abs=1e-5)
+    assert 0 < q_depth < 0.64 ** 4  # five iterations from q_1 = 0.64, each multiplying by less than 0.64
+
+
+def test_pre_activation_mean_squares_follow_the_length_map():
+    x = np.random.default_rng(0).normal(0, 0.5, (64, 32)).astype(np.float32)
+    runs = mean_field.pre_activation_mean_squares(x, 1.5, 0.3, depth=4, width=256, nets=6, rng=0)
+    assert runs.shape == (6, 4) and runs.dtype == np.float64
+    predicted = theory.forward_variances("tanh", 1.5, 4, input_second_moment=float(np.mean(x.astype(float) ** 2)),
+                                         sigma_b=0.3)
+    assert np.all(np.abs(runs.mean(axis=0) - predicted) < 4 * layer_stats.standard_error(runs) + 0.01)
+    again = mean_field.pre_activation_mean_squares(x, 1.5, 0.3, depth=4, width=256, nets=6, rng=0)
+    assert np.array_equal(runs, again)  # reproducible from the seed
+
+
+def test_pair_correlations_follow_the_correlation_map():
+    gen = np.random.default_rng(1)
+    a = gen.normal(size=48)
+    pair = np.stack([a, 0.6 * a + 0.8 * gen.normal(size=48)])
+    pair *= np.sqrt(1 / np.mean(pair ** 2, axis=1, keepdims=True))  # both rows of mean square 1
+    predicted = mean_field.predicted_correlations(pair, 2.0, 0.3, depth=4)
+    assert predicted[0] == pytest.approx((4 * np.mean(pair[0] * pair[1]) + 0.09) / (4 + 0.09))
+    runs = mean_field.pair_correlations(pair, 2.0, 0.3, depth=4, width=300, nets=6, rng=1)
+    assert runs.shape == (6, 4) and np.all(np.abs(runs) <= 1)
+    assert np.all(np.abs(runs.mean(axis=0) - predicted) < 4 * layer_stats.standard_error(runs) + 0.02)
+
+
+def test_gradient_factors_match_chi1_on_both_sides_of_the_critical_line():
+    for sigma_w in (1.0, 3.0):
+        factors = mean_field.gradient_factors(sigma_w, 0.3, depth=8, width=200, nets=4, batch=16, rng=2)
+        assert factors.shape == (4,)
+        chi1 = theory.chi1("tanh", sigma_w, 0.3)
+        assert abs(factors.mean() - chi1) < 4 * layer_stats.standard_error(factors) + 0.03
+
+
+def test_depth_scales_from_maps_agree_with_the_formulas():
+    for sigma_w in (1.0, 2.5):
+        formula = theory.depth_scales("tanh", sigma_w, math.sqrt(0.05))
+        read_off = mean_field.depth_scales_from_maps("tanh", sigma_w, math.sqrt(0.05))
+        assert read_off == pytest.approx(formula, rel=0.02)
+
+
+def test_bad_arguments_get_clear_errors():
+    with pytest.raises(ValueError, match="pair must hold two inputs"):
+        mean_field.pair_correlations(np.zeros((3, 4)), 1.0)
+    with pytest.raises(ValueError, match="pair must hold two inputs"):
+        mean_field.predicted_correlations(np.zeros(4), 1.0)
+    with pytest.raises(ValueError, match="nets must be a positive integer"):
+        mean_field.pre_activation_mean_squares(np.ones((2, 3)), 1.0, nets=0)
+    with pytest.raises(TypeError, match="depth must be a positive integer"):
+        mean_field.fixed_point_check("tanh", 1.0, depth=2.5)
+    with pytest.raises(ValueError, match="start must be > 0"):
+        mean_field.depth_scales_from_maps("tanh", 1.0, 0.3, start=0.0)
