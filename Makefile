@@ -25,16 +25,21 @@ book: $(STAMP)
 
 ## Run every test: helper code, notebooks, the offline build, the slides, the site and the slides in a browser.
 # slides comes after site: the build starts by deleting book/_build, where the decks are written.
+# The chapters run three times here, each time with other float arithmetic (tools/arithmetic.py sets the default,
+# OpenBLAS's Haswell kernels with numpy's AVX2 loops; what a target sets wins): nbval compares the stored outputs
+# with a run on OpenBLAS's Sandybridge kernels; the offline build runs on the Prescott kernels with numpy's own
+# loops as this CPU dispatches them, and tests/site/test_build_outputs.py compares what it printed with what is
+# stored; the live JupyterLab test runs the chapters with the default.
 test: unit notebooks site slides browser
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit
 
 notebooks: $(STAMP)
-	$(BIN)/python -m pytest --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg book
+	OPENBLAS_CORETYPE=Sandybridge $(BIN)/python -m pytest --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg book
 
 site: $(STAMP)
-	$(BIN)/python -m tools.build_book --offline
+	OPENBLAS_CORETYPE=Prescott NPY_DISABLE_CPU_FEATURES= $(BIN)/python -m tools.build_book --offline
 
 SLIDE_ASSETS := tools/slides/node_modules/.package-lock.json
 

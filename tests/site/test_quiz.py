@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from sitecheck import chapter_pages
 
-from initlab import quiz
+from initlab.notebook import quiz
 
 CHAPTERS = chapter_pages()
 

@@ -9,6 +9,8 @@ from initlab.jacobian import gaussian_product_moments
 from initlab.notebook import quiz
 from initlab.notebook.selfcheck import ch07 as check
 
+from quiz_answers import accepts
+
 
 @pytest.mark.parametrize("call", [lambda: check.relu_fixed_point(None, None), lambda: check.chi1_for_depth(None),
                                   lambda: check.scaled_gaussian_moments(None, None),
@@ -57,25 +59,15 @@ def test_off_critical_spread():
     assert check.off_critical_spread("big", "bigger").right is False
 
 
-def _answer(question, value):
-    for answer in question["answers"]:
-        if "range" in answer and answer["range"][0] <= value < answer["range"][1]:
-            return answer["correct"]
-        if "value" in answer and float(f"{value:.{question['precision']}g}") == float(
-                f"{answer['value']:.{question['precision']}g}"):
-            return answer["correct"]
-    return False
-
-
 def test_quiz_numbers():
     questions = quiz.load("07_signal_propagation")
     assert 6 <= len(questions) <= 8 and any(q["type"] == "numeric" for q in questions)
     [relu] = [q for q in questions if "critical" in q["question"] and "relu" in q["question"]]
     critical = math.sqrt(2)
-    assert abs(theory.chi1("relu", critical, 0.0) - 1) < 1e-12 and _answer(relu, critical)
-    assert not _answer(relu, critical ** 2)
+    assert abs(theory.chi1("relu", critical, 0.0) - 1) < 1e-12 and accepts(relu, critical)
+    assert not accepts(relu, critical ** 2)
     [depth] = [q for q in questions if "6\\xi_c" in q["question"]]
     chi1 = 0.9
     xi_c = -1 / math.log(chi1)
     assert abs(theory.depth_scales("relu", math.sqrt(2 * chi1), 0.3)[1] / xi_c - 1) < 1e-9  # relu: χ₁ = σ_w²/2
-    assert _answer(depth, 6 * xi_c) and not _answer(depth, xi_c) and not _answer(depth, 6 / (1 - chi1))
+    assert accepts(depth, 6 * xi_c) and not accepts(depth, xi_c) and not accepts(depth, 6 / (1 - chi1))
