@@ -20,12 +20,12 @@ import math
 import numpy as np
 
 from . import init as _init
-from . import layer_stats, theory
+from . import layer_stats, losses, propagation, theory
 from ._checks import finite_number, generator, positive_int
 from .mlp import MLP
 
 __all__ = ["fixed_point_check", "pre_activation_mean_squares", "predicted_correlations", "pair_correlations",
-           "gradient_factors", "depth_scales_from_maps"]
+           "gradient_factors", "depth_scales_from_maps", "signal_and_gradient"]
 
 
 def fixed_point_check(activation, sigma_w, sigma_b=0.0, depth=100):
@@ -136,3 +136,27 @@ def depth_scales_from_maps(activation, sigma_w, sigma_b=0.0, layers=10, start=1e
         c = theory.correlation_map(activation, c, q_star, sigma_w, sigma_b)
     return (-layers / math.log(abs(q - q_star) / (start * q_star)),
             -layers / math.log(abs(c - c_star) / start))
+
+
+def signal_and_gradient(x, y, sigma_w, sigma_b=0.0, depth=30, width=100, activation="tanh", rng=0):
+    r"""One network at a point :math:`(\sigma_w, \sigma_b)` of the phase diagram, measured and predicted per layer.
+
+    Draws ``MLP([n_in] + [width] * depth + [n_classes])`` with weights :math:`\mathcal N(0, \sigma_w^2/n)` and
+    biases :math:`\mathcal N(0, \sigma_b^2)` (``n_classes = max(y) + 1``), runs the batch ``(x, y)`` forward and
+    the cross-entropy gradient back. Returns a dict of float64 arrays over the ``depth`` hidden layers:
+    ``q`` and ``q_pred``, the measured mean square of the pre-activations and the length map's :math:`q_k`
+    (:func:`initlab.propagation.predicted`); ``g``, the measured mean square of :math:`\partial\ell/\partial h_k`,
+    and ``g_pred``, its prediction by the per-layer factors :math:`\sigma_w^2\,\mathbb E[\phi'(\sqrt{q_k}\,\xi)^2]`
+    anchored at the last hidden layer's measured value; and ``chi1``, :math:`\chi_1` at the last hidden layer.
+    """
+    depth, width = positive_int(depth, "depth"), positive_int(width, "width")
+    sigma_w = finite_number(sigma_w, "sigma_w", positive=True)
+    sigma_b = finite_number(sigma_b, "sigma_b", nonnegative=True)
+    sizes = [np.shape(x)[1]] + [width] * depth + [int(np.max(y)) + 1]
+    model = MLP(sizes, activation=activation, init=_init.scaled_normal(sigma_w), rng=rng, bias_std=sigma_b)
+    _, dout = losses.softmax_cross_entropy(model.forward(x), y)
+    q, g = (m[:-1] for m in propagation.measured(model, x, dout))  # the hidden layers
+    q_pred, g_rel = propagation.predicted(activation, sizes, [sigma_w ** 2 / n for n in sizes[:-1]],
+                                          float(np.mean(np.square(x, dtype=np.float64))), sigma_b)
+    return {"q": q, "g": g, "q_pred": q_pred[:-1], "g_pred": g[-1] * (g_rel[:-1] / g_rel[-2]),
+            "chi1": theory.gradient_factor(activation, q_pred[-2], sigma_w)}

@@ -71,3 +71,25 @@ def test_bad_arguments_get_clear_errors():
         mean_field.fixed_point_check("tanh", 1.0, depth=2.5)
     with pytest.raises(ValueError, match="start must be > 0"):
         mean_field.depth_scales_from_maps("tanh", 1.0, 0.3, start=0.0)
+
+
+def test_signal_and_gradient_measures_what_the_length_map_predicts():
+    x = np.random.default_rng(0).normal(size=(64, 16)).astype(np.float32)
+    y = np.arange(64) % 4
+    r = mean_field.signal_and_gradient(x, y, 1.2, 0.3, depth=6, width=400, rng=0)
+    assert {k: np.shape(v) for k, v in r.items()} == {"q": (6,), "g": (6,), "q_pred": (6,), "g_pred": (6,),
+                                                       "chi1": ()}
+    np.testing.assert_allclose(r["q"], r["q_pred"], rtol=0.1)  # a wide network is near its mean-field limit
+    assert r["g_pred"][-1] == r["g"][-1]  # the backward prediction is anchored at the last hidden layer
+    assert r["chi1"] == theory.gradient_factor("tanh", r["q_pred"][-1], 1.2)  # at the last hidden layer
+    again = mean_field.signal_and_gradient(x, y, 1.2, 0.3, depth=6, width=400, rng=0)
+    assert all(np.array_equal(r[k], again[k]) for k in r)
+
+
+@pytest.mark.parametrize("kwargs, match", [({"sigma_w": 0.0}, "sigma_w must be > 0"),
+                                           ({"sigma_b": -1.0}, "sigma_b must be >= 0"),
+                                           ({"depth": 0}, "depth must be a positive integer")])
+def test_signal_and_gradient_names_a_bad_argument(kwargs, match):
+    x, y = np.ones((4, 3), np.float32), np.array([0, 1, 0, 1])
+    with pytest.raises((ValueError, TypeError), match=match):
+        mean_field.signal_and_gradient(x, y, **{"sigma_w": 1.0, **kwargs})

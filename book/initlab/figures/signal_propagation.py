@@ -7,9 +7,8 @@ import math
 import matplotlib as mpl
 import numpy as np
 
-from .. import init, jacobian, losses, propagation, theory
+from .. import jacobian, mean_field, theory
 from ..jacobian import FLOOR, INITS
-from ..mlp import MLP
 from .drawing import new_figure
 from .style import COLOURS
 
@@ -123,12 +122,14 @@ class EdgeOfChaosFigure:
     ``N(0, σ_b²)``, fed the batch ``x``: the variance ``q_k`` of each layer's pre-activations, predicted by
     the length map and measured (middle), and the mean square of the back-propagated gradient
     ``∂ℓ/∂h_k``, predicted from the last hidden layer's measured value by the per-layer factors
-    ``σ_w² E[φ'(√q_k ξ)²]`` and measured (right). Every setting is computed in ``__init__``.
+    ``σ_w² E[φ'(√q_k ξ)²]`` and measured (right). Every setting is measured in ``__init__``
+    (:func:`initlab.mean_field.signal_and_gradient`).
     """
 
     def __init__(self, x, y, sigma_ws, sigma_bs, depth=30, width=100, activation="tanh", rng=0):
         self.activation, self.depth = activation, depth
-        self.results = {(w, b): self._measure(x, y, w, b, width, rng) for w in sigma_ws for b in sigma_bs}
+        self.results = {(w, b): mean_field.signal_and_gradient(x, y, w, b, depth, width, activation, rng)
+                        for w in sigma_ws for b in sigma_bs}
         self.figure, (ax_phase, ax_q, ax_g) = new_figure(ncols=3, figsize=(10.5, 3.6))
         _phase_axes(ax_phase, activation, 1.1 * max(sigma_ws), 1.1 * max(sigma_bs))
         (self.marker,) = ax_phase.plot([], [], "o", color="black", markersize=8, markerfacecolor="white",
@@ -151,19 +152,6 @@ class EdgeOfChaosFigure:
             ax.legend(fontsize="small", loc="upper right", ncols=2)
         self.ax_phase, self.ax_q = ax_phase, ax_q
         self.animated = [self.marker, self.q_pred, self.q_meas, self.g_pred, self.g_meas, ax_phase.title]
-
-    def _measure(self, x, y, sigma_w, sigma_b, width, rng):
-        sizes = [x.shape[1]] + [width] * self.depth + [int(np.max(y)) + 1]
-        model = MLP(sizes, activation=self.activation, init=init.scaled_normal(sigma_w), rng=rng,
-                    bias_std=sigma_b)
-        _, dout = losses.softmax_cross_entropy(model.forward(x), y)
-        q, g = (m[:-1] for m in propagation.measured(model, x, dout))  # the hidden layers
-        q_pred, g_rel = propagation.predicted(self.activation, sizes, [sigma_w ** 2 / n for n in sizes[:-1]],
-                                              float(np.mean(np.square(x, dtype=np.float64))), sigma_b)
-        # The backward prediction, anchored at the last hidden layer's measured value.
-        g_pred = g[-1] * (g_rel[:-1] / g_rel[-2])
-        return {"q": q, "g": g, "q_pred": q_pred[:-1], "g_pred": g_pred,
-                "chi1": theory.gradient_factor(self.activation, q_pred[-2], sigma_w)}
 
     def _result(self, sigma_w, sigma_b):
         if (sigma_w, sigma_b) not in self.results:
