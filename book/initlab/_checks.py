@@ -57,3 +57,35 @@ def matrix(x, name, columns, dtype):
     if not np.issubdtype(x.dtype, np.number):
         raise TypeError(f"{name} must be numeric, got dtype {x.dtype}")
     return x.astype(dtype, copy=False)
+
+
+def finite_entries(a, name):
+    """Raise naming the argument if the numeric array ``a`` holds NaN or inf: how many of each, and where the
+    first is. ``a`` is only read (no copy, no conversion); a non-numeric array is left to the caller's checks."""
+    if not np.issubdtype(a.dtype, np.number):
+        return
+    bad = ~np.isfinite(a)
+    if not bad.any():
+        return
+    nans = int(np.count_nonzero(np.isnan(a)))
+    infs = int(np.count_nonzero(bad)) - nans
+    first = np.unravel_index(int(np.argmax(bad)), a.shape)
+    counts = " and ".join(f"{count} {kind}" for count, kind in ((nans, "NaN"), (infs, "inf")) if count)
+    raise ValueError(f"{name} must be finite, got {counts} among its {a.size} entries, the first "
+                     f"{name}[{', '.join(map(str, first))}] = {a[first]}")
+
+
+def class_labels(y, name, classes):
+    """Raise naming the argument unless ``y`` is a 1-D array of integer class labels in ``[0, classes - 1]``.
+
+    ``y`` is only read (no copy, no conversion)."""
+    allowed = f"integer class labels in [0, {classes - 1}]"
+    if y.ndim != 1:
+        raise ValueError(f"{name} must be a 1-D array of {allowed}, got shape {y.shape}")
+    if not np.issubdtype(y.dtype, np.integer):
+        raise TypeError(f"{name} must be {allowed}, got dtype {y.dtype}")
+    outside = (y < 0) | (y >= classes)
+    if outside.any():
+        first = int(np.argmax(outside))
+        raise ValueError(f"{name} must be {allowed} (the model has {classes} outputs), got "
+                         f"{int(np.count_nonzero(outside))} outside that range, the first {name}[{first}] = {y[first]}")

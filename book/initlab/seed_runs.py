@@ -13,7 +13,7 @@ import numpy as np
 
 from ._checks import finite_number, positive_int
 from .layer_stats import seed_list
-from .training import accuracy, train
+from .training import _check_data, accuracy, train
 
 __all__ = ["SeedRuns", "train_seeds"]
 
@@ -85,6 +85,8 @@ def train_seeds(build, x, y, x_test, y_test, seeds, *, target, window=10, **trai
     histories, accuracies = [], []
     for seed in seeds:
         model = build(seed)
+        # The test data is checked before training, not after a whole run.
+        _check_data(model, np.asarray(x_test), np.asarray(y_test), names=("x_test", "y_test"))
         histories.append(train(model, x, y, rng=seed, **train_options))
         accuracies.append(accuracy(model, x_test, y_test))
     return SeedRuns(seeds, histories, accuracies, target, window)

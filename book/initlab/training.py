@@ -19,7 +19,7 @@ import numpy as np
 
 from . import losses as _losses
 from .diagnostics import norm
-from ._checks import finite_number, generator, positive_int
+from ._checks import class_labels, finite_entries, finite_number, generator, positive_int
 
 __all__ = ["History", "train", "accuracy", "outcome"]
 
@@ -103,6 +103,25 @@ def _where_it_broke(model, grads):
     return None, None
 
 
+def _check_data(model, x, y, loss_fn=_losses.softmax_cross_entropy, names=("x", "y")):
+    """Raise naming the argument if the arrays ``x`` and ``y`` cannot be data for ``model``: ``x`` must be finite,
+    and ``y`` integer class labels within the model's outputs (cross-entropy), or finite targets of the output's
+    shape (mse). Both are only read, never copied or converted, so a run on valid data is unchanged."""
+    x_name, y_name = names
+    n = x.shape[0] if x.ndim else 0
+    m = y.shape[0] if y.ndim else 0
+    if m != n:
+        raise ValueError(f"{x_name} and {y_name} must hold the same number of examples, got {n} and {m}")
+    finite_entries(x, x_name)
+    outputs = model.weights[-1].shape[1]
+    if loss_fn is _losses.softmax_cross_entropy:
+        class_labels(y, y_name, outputs)
+    elif loss_fn is _losses.mean_squared_error:
+        if y.shape != (n, outputs):
+            raise ValueError(f"{y_name} must be targets of shape ({n}, {outputs}) for the mse loss, got shape {y.shape}")
+        finite_entries(y, y_name)
+
+
 def train(model, x, y, *, loss="cross_entropy", lr=0.1, steps=100, batch_size=None,
           momentum=0.0, clip_norm=None, rng=None):
     """Train ``model`` in place on ``(x, y)`` and return its :class:`History`.
@@ -120,10 +139,8 @@ def train(model, x, y, *, loss="cross_entropy", lr=0.1, steps=100, batch_size=No
     steps = positive_int(steps, "steps")
     loss_fn = _losses.get(loss)
     x, y = np.asarray(x), np.asarray(y)  # y as an array: a list cannot be indexed by a batch
+    _check_data(model, x, y, loss_fn)  # before any step: NaN in the data is not an overflow
     n = x.shape[0] if x.ndim else 0
-    m = y.shape[0] if y.ndim else 0
-    if m != n:
-        raise ValueError(f"x and y must hold the same number of examples, got {n} and {m}")
     batch_size = n if batch_size is None else positive_int(batch_size, "batch_size")
     if batch_size > n:
         raise ValueError(f"batch_size must be at most the number of examples ({n}), got {batch_size}")
@@ -205,5 +222,7 @@ def outcome(history):
 def accuracy(model, x, y):
     """Fraction of examples whose largest output is the true class, in evaluation mode (batch norm uses its
     running statistics, as it would on one example at a time, and leaves them unchanged)."""
+    x, y = np.asarray(x), np.asarray(y)
+    _check_data(model, x, y)
     with np.errstate(over="ignore", invalid="ignore"):
-        return float(np.mean(np.argmax(model.forward(x, train=False), axis=1) == np.asarray(y)))
+        return float(np.mean(np.argmax(model.forward(x, train=False), axis=1) == y))

@@ -69,6 +69,32 @@ def test_train_seeds_checks_the_seeds_before_training(spirals, seeds, match):
         seed_runs.train_seeds(build_tanh, x, y, x, y, seeds=seeds, target=0.5)
 
 
+@pytest.mark.parametrize("bad, match", [
+    ("x_test", r"x_test must be finite, got 1 NaN among its \d+ entries, the first x_test\[0, 0\] = nan"),
+    ("y_test", r"y_test must be integer class labels in \[0, 1\] \(the model has 2 outputs\)"),
+    ("x", r"x must be finite, got 1 NaN"),
+])
+def test_train_seeds_checks_the_data_before_training(spirals, bad, match):
+    # Bad test data used to surface only after the first seed's whole run.
+    x, y = spirals
+    data = {"x": x, "y": y, "x_test": x, "y_test": y}
+    if bad.startswith("x"):
+        data[bad] = x.copy()
+        data[bad][0, 0] = np.nan
+    else:
+        data[bad] = y + 2
+    models = []
+
+    def build(seed):
+        models.append(build_tanh(seed))
+        return models[-1]
+
+    with pytest.raises(ValueError, match=match):
+        seed_runs.train_seeds(build, data["x"], data["y"], data["x_test"], data["y_test"], seeds=[0, 1], target=0.5)
+    assert len(models) == 1
+    assert all(np.array_equal(w, w0) for w, w0 in zip(models[0].weights, build_tanh(0).weights))
+
+
 def test_train_seeds_checks_target_and_window_before_training(spirals):
     x, y = spirals
     calls = []

@@ -31,6 +31,7 @@ def test_lsuv_iterations():
     assert check.lsuv_iterations([3] * 20).right is False
     assert check.lsuv_iterations(reference[:19]).right is False
     assert check.lsuv_iterations("3, 3, 3").right is False
+    assert "whole numbers" in repr(check.lsuv_iterations([float("inf")] * 20))  # not an OverflowError
 
 
 def test_residual_growth():

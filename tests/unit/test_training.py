@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from initlab import MLP, accuracy, diagnostics, init, losses, train
+from initlab import training
 from initlab.training import outcome
 
 from spirals import two_spirals
@@ -218,6 +219,87 @@ def test_bad_arguments(kwargs, error, message):
 def test_mismatched_lengths(y):
     with pytest.raises(ValueError, match="x and y must hold the same number of examples, got 10 and"):
         train(MLP([2, 3, 2], rng=0), np.zeros((10, 2)), y)
+
+
+def _with_bad_entries():
+    x = np.zeros((10, 2), dtype=np.float32)
+    x[3, 1], x[5, 0], x[6, 0] = np.nan, np.inf, np.nan
+    return x
+
+
+@pytest.mark.parametrize("x, message", [
+    (_with_bad_entries(), r"x must be finite, got 2 NaN and 1 inf among its 20 entries, the first x\[3, 1\] = nan"),
+    (np.full((10, 2), -np.inf), r"x must be finite, got 20 inf among its 20 entries, the first x\[0, 0\] = -inf"),
+    ([[0.0, float("nan")]] + [[0.0, 0.0]] * 9, r"x must be finite, got 1 NaN among its 20 entries, the first x\[0, 1\]"),
+])
+def test_non_finite_data_is_rejected_before_training(x, message):
+    # Today's symptom was "layer 1 pre-activations became NaN ... (float32 max 3.403e+38)" at step 0.
+    model = MLP([2, 3, 4], rng=0)
+    before = copy_params(model)
+    with pytest.raises(ValueError, match=message):
+        train(model, x, np.zeros(10, dtype=int))
+    with pytest.raises(ValueError, match=message):
+        accuracy(model, x, np.zeros(10, dtype=int))
+    assert all(np.array_equal(p, q) for p, q in zip(before, model.parameters()))
+
+
+@pytest.mark.parametrize("y, error, message", [
+    (np.arange(10), ValueError, r"y must be integer class labels in \[0, 3\] \(the model has 4 outputs\), "
+                                r"got 6 outside that range, the first y\[4\] = 4"),
+    (-np.ones(10, dtype=int), ValueError, r"y must be integer class labels in \[0, 3\] .* the first y\[0\] = -1"),
+    (np.zeros(10), TypeError, r"y must be integer class labels in \[0, 3\], got dtype float64"),
+    (np.zeros(10, dtype=bool), TypeError, r"y must be integer class labels in \[0, 3\], got dtype bool"),
+    (np.zeros((10, 1), dtype=int), ValueError, r"y must be a 1-D array of integer class labels in \[0, 3\], "
+                                               r"got shape \(10, 1\)"),
+])
+def test_labels_must_be_classes_of_the_model(y, error, message):
+    model = MLP([2, 3, 4], rng=0)
+    before = copy_params(model)
+    with pytest.raises(error, match=message):
+        train(model, np.zeros((10, 2)), y)
+    with pytest.raises(error, match=message):
+        accuracy(model, np.zeros((10, 2)), y)
+    assert all(np.array_equal(p, q) for p, q in zip(before, model.parameters()))
+
+
+def test_mse_targets_must_be_finite_and_of_the_output_shape():
+    model = MLP([2, 3, 4], rng=0)
+    targets = np.zeros((10, 4))
+    targets[2, 3] = np.nan
+    with pytest.raises(ValueError, match=r"y must be finite, got 1 NaN among its 40 entries, the first y\[2, 3\] = nan"):
+        train(model, np.zeros((10, 2)), targets, loss="mse")
+    with pytest.raises(ValueError, match=r"y must be targets of shape \(10, 4\) for the mse loss, got shape \(10, 3\)"):
+        train(model, np.zeros((10, 2)), np.zeros((10, 3)), loss="mse")
+
+
+def test_accuracy_names_mismatched_lengths():
+    with pytest.raises(ValueError, match="x and y must hold the same number of examples, got 10 and 3"):
+        accuracy(MLP([2, 3, 2], rng=0), np.zeros((10, 2)), np.zeros(3, dtype=int))
+
+
+@pytest.mark.parametrize("options", [dict(lr=0.5, steps=20), dict(lr=0.1, steps=20, batch_size=16, momentum=0.9, rng=3),
+                                     dict(lr=0.1, steps=10, loss="mse")])
+def test_the_data_check_leaves_a_valid_run_unchanged(monkeypatch, options):
+    # The check only reads x and y: a run with it is bit for bit the run without it, and the data is untouched.
+    x, y = blobs()
+    if options.get("loss") == "mse":
+        y = np.eye(2)[y]
+    x.flags.writeable = y.flags.writeable = False  # any write to the data would raise
+    x0, y0 = x.copy(), y.copy()
+
+    def run():
+        model = MLP([2, 8, 2], activation="tanh", rng=0)
+        h = train(model, x, y, **options)
+        return h, model.parameters()
+
+    checked, checked_params = run()
+    monkeypatch.setattr(training, "_check_data", lambda *args, **kwargs: None)
+    unchecked, unchecked_params = run()
+    for name in ("loss", "grad_norm", "update_ratio", "distance_from_init", "total_grad_norm", "clipped"):
+        np.testing.assert_array_equal(getattr(checked, name), getattr(unchecked, name))
+    assert all(np.array_equal(p, q) for p, q in zip(checked_params, unchecked_params))
+    np.testing.assert_array_equal(x, x0)
+    np.testing.assert_array_equal(y, y0)
 
 
 def test_steps_to_loss_uses_a_running_mean():

@@ -47,7 +47,7 @@ def lsuv_iterations(iterations):
     reference = _lsuv_sigmoid_iterations()
     try:
         values = [int(v) for v in iterations]
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: int(inf)
         return not_yet(f"iterations should be a list of {len(reference)} whole numbers, got {iterations!r}.")
     if values == [1] * len(reference):
         return not_yet("one rescaling per layer is what zero biases give; with biases of standard deviation 1 "
