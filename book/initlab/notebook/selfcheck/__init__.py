@@ -11,12 +11,16 @@ The reference answers are computed by ``initlab`` itself, from the formulas the 
 checks and the chapter cannot drift apart. The helpers below are what every chapter's checks are made of.
 """
 
+import functools
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Verdict", "no_answer", "right", "not_yet", "number", "numbers", "function", "combine"]
+from ... import data
+
+__all__ = ["Verdict", "no_answer", "right", "not_yet", "number", "numbers", "function", "combine",
+           "training_digits"]
 
 
 @dataclass(frozen=True)
@@ -148,3 +152,14 @@ def combine(*verdicts):
         if verdict.right is None:
             return verdict
     return right(" ".join(v.message for v in verdicts))
+
+
+@functools.cache
+def training_digits():
+    """``(x_train, y_train)``: the digits' training part as every chapter's setup cell makes it (a quarter held out
+    for testing, seed 0), so a check computes its reference on the chapter's own data. Read-only: it is shared."""
+    x, y = data.digits()
+    x_train, y_train, _, _ = data.split(x, y, test_fraction=0.25, rng=0)
+    x_train.setflags(write=False)
+    y_train.setflags(write=False)
+    return x_train, y_train

@@ -9,9 +9,9 @@ from functools import lru_cache
 
 import numpy as np
 
-from ... import activations, data, diagnostics, init
+from ... import activations, diagnostics, init
 from ...mlp import MLP
-from . import combine, number
+from . import combine, number, training_digits
 
 __all__ = ["max_slope", "depth_bound", "tanh_shrinkage", "relu_forward_factor"]
 
@@ -61,8 +61,7 @@ def depth_bound(fraction, layers):
 @lru_cache(maxsize=1)
 def _tanh_factors():
     # The chapter's probe (section 1.1): depth 10, width 256, tanh at σ_w = 0.5, the first 256 training digits.
-    x, y = data.digits()
-    x_train, y_train, _, _ = data.split(x, y, test_fraction=0.25, rng=0)
+    x_train, y_train = training_digits()
     x_probe, y_probe = x_train[:256], y_train[:256]
     model = MLP([x_probe.shape[1]] + [256] * 10 + [10], activation="tanh", init=init.scaled_normal(0.5), rng=0)
     diagnostics.backprop_norms(model, x_probe, y_probe)

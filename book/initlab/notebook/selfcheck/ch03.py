@@ -9,9 +9,9 @@ from functools import lru_cache
 
 import numpy as np
 
-from ... import activations, data, saturation, theory
+from ... import activations, saturation, theory
 from ...gaussian import expectation
-from . import combine, no_answer, not_yet, number, right
+from . import combine, no_answer, not_yet, number, right, training_digits
 
 __all__ = ["saturation_threshold", "large_scale_slopes", "elu_variances", "centred_factor"]
 
@@ -85,8 +85,7 @@ def large_scale_slopes(sigmoid_approx, tanh_approx):
 @lru_cache(maxsize=1)
 def _input_second_moment():
     # The chapter's probe batch: the first 256 training digits.
-    x, y = data.digits()
-    x_train, _, _, _ = data.split(x, y, test_fraction=0.25, rng=0)
+    x_train, _ = training_digits()
     return float(np.mean(np.square(x_train[:256], dtype=np.float64)))
 
 

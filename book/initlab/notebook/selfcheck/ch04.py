@@ -9,9 +9,9 @@ from functools import lru_cache
 
 import numpy as np
 
-from ... import data, diagnostics, init, recurrence
+from ... import diagnostics, init, recurrence
 from ...mlp import MLP
-from . import combine, number, numbers
+from . import combine, number, numbers, training_digits
 
 __all__ = ["clipped_gradients", "transient_growth", "float16_depth", "pascanu_steps"]
 
@@ -60,8 +60,7 @@ def transient_growth(rho, sigma_max, peak, peak_steps):
 @lru_cache(maxsize=1)
 def _first_overflow():
     # The chapter's gradient figure at 50 hidden layers of 32, σ_w = 3 (relu), on the probe batch of 256 digits.
-    x, y = data.digits()
-    x_train, y_train, _, _ = data.split(x, y, test_fraction=0.25, rng=0)
+    x_train, y_train = training_digits()
     model = MLP([64] + [32] * 50 + [10], activation="relu", init=init.scaled_normal(3.0), rng=0)
     signal, _ = diagnostics.backprop_norms(model, x_train[:256], y_train[:256])
     down = signal[::-1]  # down[m]: m layers below the output

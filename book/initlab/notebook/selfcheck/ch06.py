@@ -12,11 +12,11 @@ import math
 
 import numpy as np
 
-from ... import activations, data, diagnostics, init, theory
+from ... import activations, diagnostics, init, theory
 from ...batchnorm import gradient_growth
 from ...mlp import MLP
 from ...training import train
-from . import combine, function, no_answer, not_yet, number, numbers, right
+from . import combine, function, no_answer, not_yet, number, numbers, right, training_digits
 
 __all__ = ["projection_identity", "weight_norms_after_step", "growth_factors", "fpc_batch_size"]
 
@@ -44,8 +44,7 @@ def projection_identity(xhat_term):
 @functools.cache
 def _norm_step():
     # Section 6.4's network in float64 on the probe batch: ‖W_k‖² before, ‖∂ℓ/∂W_k‖², and ‖W_k‖² after one step.
-    x, y = data.digits()
-    x_train, y_train, _, _ = data.split(x, y, test_fraction=0.25, rng=0)
+    x_train, y_train = training_digits()
     x_probe, y_probe = x_train[:256], y_train[:256]
     model = MLP([64, 64, 64, 64, 10], rng=0, batch_norm=True, dtype=np.float64)
     before = [float(np.sum(w ** 2)) for w in model.weights[:-1]]
@@ -109,8 +108,7 @@ def growth_factors(leaky_relu, gelu):
 @functools.cache
 def _fpc_unit():
     # Section 6.8's unit: one first-layer pre-activation of a He-initialised network, over the training set.
-    x, y = data.digits()
-    x_train = data.split(x, y, test_fraction=0.25, rng=0)[0]
+    x_train, _ = training_digits()
     return (x_train @ init.kaiming_normal(64, 64, rng=0))[:, 4]
 
 

@@ -8,9 +8,9 @@ maps, ``jacobian`` and ``jacobian.measure_spectra`` for the spectra.
 import functools
 import math
 
-from ... import data, theory
+from ... import theory
 from ...jacobian import gaussian_product_moments, measure_spectra, spread
-from . import combine, no_answer, number, right
+from . import combine, no_answer, number, right, training_digits
 
 __all__ = ["relu_fixed_point", "chi1_for_depth", "scaled_gaussian_moments", "off_critical_spread"]
 
@@ -78,14 +78,8 @@ def scaled_gaussian_moments(mean_s2, mean_s4):
 
 
 @functools.cache
-def _digits_train():
-    x, y = data.digits()
-    return data.split(x, y, test_fraction=0.25, rng=0)[:2]
-
-
-@functools.cache
 def _off_critical():
-    x_train, _ = _digits_train()
+    x_train, _ = training_digits()
     spreads = {}
     for sigma_w in (1.0, 2.0):
         spectra = measure_spectra(x_train[0], (8, 32), {"tanh": sigma_w}, width=64)

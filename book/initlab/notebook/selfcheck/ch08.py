@@ -10,13 +10,13 @@ import math
 
 import numpy as np
 
-from ... import activations, data, gaussian
+from ... import activations, gaussian
 from ... import self_normalization
 from ...lsuv import lsuv
 from ...mlp import MLP
 from ...residual import ResidualMLP, block_growth
 from ...training import train
-from . import combine, no_answer, not_yet, number, numbers, right
+from . import combine, no_answer, not_yet, number, numbers, right, training_digits
 
 __all__ = ["lsuv_iterations", "residual_growth", "fixup_first_moves", "selu_constants", "shifted_fixed_point"]
 
@@ -27,14 +27,8 @@ def _pair(first, second, what):
 
 
 @functools.cache
-def _digits_train():
-    x, y = data.digits()
-    return data.split(x, y, test_fraction=0.25, rng=0)[:2]
-
-
-@functools.cache
 def _lsuv_sigmoid_iterations():
-    x_train, _ = _digits_train()
+    x_train, _ = training_digits()
     model = MLP([64] + [64] * 19 + [10], activation="sigmoid", init="xavier_normal", rng=0, bias_std=1.0)
     return tuple(r["iterations"] for r in lsuv(model, x_train[:128], max_iter=3, orthonormal=False))
 
