@@ -13,7 +13,8 @@ import numpy as np
 from ._checks import finite_number, generator, one_of, positive_int
 
 __all__ = [
-    "calculate_gain", "zeros", "constant", "normal", "uniform", "linear_default", "xavier_uniform", "xavier_normal",
+    "calculate_gain", "zeros", "constant", "normal", "uniform", "linear_default", "linear_default_bias",
+    "xavier_uniform", "xavier_normal",
     "kaiming_uniform", "kaiming_normal", "lecun_normal", "orthogonal", "scaled_normal", "scaled_orthogonal", "get",
     "NAMES",
 ]
@@ -99,6 +100,18 @@ def linear_default(fan_in, fan_out, rng=None):
     shape = _fans(fan_in, fan_out)
     bound = 1.0 / math.sqrt(shape[0])
     return generator(rng).uniform(-bound, bound, size=shape).astype(_DTYPE)
+
+
+def linear_default_bias(fan_in, fan_out, rng=None):
+    r"""The bias of PyTorch's ``nn.Linear``: :math:`\mathcal{U}(-1/\sqrt{\text{fan\_in}},\ 1/\sqrt{\text{fan\_in}})`.
+
+    ``nn.Linear.reset_parameters`` draws the bias from the same bound as :func:`linear_default`'s
+    weights, so a default PyTorch layer starts with biases of variance :math:`1/(3\,\text{fan\_in})`,
+    not zero. Returns shape ``(fan_out,)``; ``MLP(init="linear_default")`` uses it.
+    """
+    fan_in, fan_out = _fans(fan_in, fan_out)
+    bound = 1.0 / math.sqrt(fan_in)
+    return generator(rng).uniform(-bound, bound, size=fan_out).astype(_DTYPE)
 
 
 def xavier_uniform(fan_in, fan_out, gain=1.0, rng=None):

@@ -20,7 +20,7 @@ import numpy as np
 from . import activations as _activations
 from . import init as _init
 from .batchnorm import BatchNorm
-from ._checks import finite_number, generator, matrix, positive_int
+from ._checks import finite_number, generator, matrix, one_of, positive_int
 
 __all__ = ["MLP"]
 
@@ -44,10 +44,18 @@ class MLP:
         Put a :class:`BatchNorm` (in ``norms``) between each hidden linear layer and its activation.
     residual : bool
         Add a skip connection around each hidden layer whose input and output widths agree.
+    bias_init : None, "zeros" or "linear_default"
+        How the biases start. ``None`` (the default) does what PyTorch does for the weights'
+        scheme: with ``init="linear_default"``, ``nn.Linear``'s default, the biases are drawn
+        U(±1/√fan_in) (:func:`initlab.init.linear_default_bias`);
+        with every other scheme they are zero, as after ``torch.nn.init.zeros_(bias)``.
+        ``"zeros"`` forces zero biases (Glorot & Bengio's 2010 setup).
     bias_std : float
-        Biases are drawn ``N(0, bias_std²)`` (the σ_b of mean-field theory), from the same generator
-        after all the weights, so a seed gives the same weights whatever ``bias_std`` is; 0 (the
-        default) keeps them at zero and draws nothing.
+        Biases are drawn ``N(0, bias_std²)`` (the σ_b of mean-field theory); 0 (the default) leaves
+        them to ``bias_init``. Cannot be combined with a non-zero ``bias_init``.
+
+    Drawn biases come from the same generator after all the weights, so a seed gives the same
+    weights whatever the biases are.
 
     After ``forward(x)``: ``pre_activations[k]`` is what layer ``k + 1``'s activation receives
     (:math:`z_{k+1}`, batch-normalised when ``batch_norm``) and ``activations[k]`` is
@@ -57,7 +65,7 @@ class MLP:
     """
 
     def __init__(self, sizes, activation="relu", init="kaiming_normal", rng=None, dtype=np.float32,
-                 batch_norm=False, residual=False, bias_std=0.0):
+                 batch_norm=False, residual=False, bias_init=None, bias_std=0.0):
         if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__") or len(sizes) < 2:
             raise ValueError(f"sizes must be a sequence of at least two layer widths, got {sizes!r}")
         self.sizes = [positive_int(n, f"sizes[{i}]") for i, n in enumerate(sizes)]
@@ -75,8 +83,17 @@ class MLP:
             self.weights.append(w.astype(self.dtype))
             self.biases.append(np.zeros(fan_out, dtype=self.dtype))
         bias_std = finite_number(bias_std, "bias_std", nonnegative=True)
+        if bias_init is None:
+            bias_init = "linear_default" if init_fn is _init.linear_default else "zeros"
+        bias_init = one_of(bias_init, "bias_init (or None)", ("zeros", "linear_default"))
         if bias_std > 0:
+            if bias_init != "zeros":
+                raise ValueError(f"bias_std={bias_std} draws Gaussian biases, but the biases are already "
+                                 f"{bias_init!r} (init={init!r}); pass bias_init='zeros' to use bias_std")
             self.biases = [gen.normal(0.0, bias_std, b.shape).astype(self.dtype) for b in self.biases]
+        elif bias_init == "linear_default":
+            self.biases = [_init.linear_default_bias(fan_in, fan_out, rng=gen).astype(self.dtype)
+                           for fan_in, fan_out in zip(self.sizes[:-1], self.sizes[1:])]
         hidden = self.sizes[1:-1]
         self.norms = [BatchNorm(n, dtype=self.dtype) for n in hidden] if batch_norm else []
         self.skips = [bool(residual) and self.sizes[k] == self.sizes[k + 1] for k in range(len(hidden))]

@@ -262,3 +262,44 @@ def test_bias_std_is_checked():
         MLP([3, 4, 2], bias_std=-0.1)
     with pytest.raises(TypeError, match="bias_std must be a real number"):
         MLP([3, 4, 2], bias_std="0.1")
+
+
+def test_linear_default_draws_torch_biases():
+    # nn.Linear.reset_parameters: weight and bias both U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
+    sizes = [400, 300, 200, 10]
+    model = MLP(sizes, activation="sigmoid", init="linear_default", rng=0)
+    for fan_in, w, b in zip(sizes[:-1], model.weights, model.biases):
+        bound = 1 / np.sqrt(fan_in)
+        assert b.dtype == np.float32 and b.shape == (w.shape[1],)
+        assert np.all(np.abs(b) <= bound) and np.all(np.abs(w) <= bound)
+        # Uniform on (-c, c): mean 0, variance c^2/3; tolerance 4 standard errors of each moment.
+        n = b.size
+        assert abs(b.mean()) < 4 * bound / np.sqrt(3 * n)
+        assert b.var() == pytest.approx(bound**2 / 3, abs=4 * bound**2 * np.sqrt(4 / 45 / n))
+    # Uniform, not Gaussian: the biases fill their interval (max |b| close to the bound).
+    assert np.abs(model.biases[0]).max() > 0.98 / np.sqrt(sizes[0])
+
+
+def test_linear_default_biases_come_after_the_weights_and_can_be_zeroed():
+    torch_like = MLP([6, 50, 40, 3], init="linear_default", rng=3)
+    glorot = MLP([6, 50, 40, 3], init="linear_default", rng=3, bias_init="zeros")
+    from_callable = MLP([6, 50, 40, 3], init=init.linear_default, rng=3)
+    for w, v, u in zip(torch_like.weights, glorot.weights, from_callable.weights):
+        np.testing.assert_array_equal(w, v)
+        np.testing.assert_array_equal(w, u)
+    assert all(not b.any() for b in glorot.biases)
+    assert all(b.any() for b in torch_like.biases)
+    for b, c in zip(torch_like.biases, from_callable.biases):
+        np.testing.assert_array_equal(b, c)
+    # Every other scheme keeps PyTorch's zeros_ convention for the bias.
+    assert all(not b.any() for b in MLP([6, 5, 3], init="xavier_uniform", rng=0).biases)
+    forced = MLP([6, 5, 3], init="xavier_uniform", rng=0, bias_init="linear_default")
+    assert all(np.all(np.abs(b) <= 1 / np.sqrt(n)) and b.any() for b, n in zip(forced.biases, [6, 5]))
+
+
+def test_bias_init_is_checked():
+    with pytest.raises(ValueError, match="bias_init .*'zeros', 'linear_default'; got 'normal'"):
+        MLP([3, 4, 2], bias_init="normal")
+    with pytest.raises(ValueError, match="bias_std=0.5 draws Gaussian biases.*bias_init='zeros'"):
+        MLP([3, 4, 2], init="linear_default", bias_std=0.5)
+    assert MLP([3, 4, 2], init="linear_default", bias_init="zeros", bias_std=0.5, rng=0).biases[0].any()
