@@ -12,7 +12,7 @@ from initlab.notebook.selfcheck import Verdict
 def test_no_answer_says_what_to_fill_in():
     verdict = selfcheck.number(None, 0.25, "the slope")
     assert verdict.right is None and not verdict
-    assert repr(verdict) == "No answer yet: replace None with the slope, then run the cell again."
+    assert repr(verdict).startswith("Your turn: replace None with the slope and run this cell;")
 
 
 @pytest.mark.parametrize("answer", [0.25, 0.2501, np.float32(0.25), np.array([0.25]), 1 / 4])
@@ -102,3 +102,12 @@ def test_function_names_a_slip_and_treats_a_stub_as_unanswered():
 
 def test_a_near_miss_is_described_in_percent():
     assert "0.3% too large" in repr(selfcheck.number(1.21, 1.206, "x", rtol=0.001))
+
+
+def test_a_notebook_shows_every_verdict_wrapped_to_the_page():
+    from IPython.lib.pretty import pretty
+
+    for verdict in (selfcheck.number(None, 0.25, "the slope"), selfcheck.number(0.3, 0.25, "the slope" * 5)):
+        shown = pretty(verdict)
+        assert max(map(len, shown.splitlines())) <= selfcheck.WIDTH < len(repr(verdict))
+        assert " ".join(shown.split()) == " ".join(repr(verdict).split())

@@ -29,7 +29,7 @@ def test_no_answer_is_neither_right_nor_wrong():
     assert check.depth_bound(None, None).right is None
     assert check.tanh_shrinkage(None, None).right is None
     assert check.relu_forward_factor(None).right is None
-    assert repr(check.relu_forward_factor(None)).startswith("No answer yet:")
+    assert repr(check.relu_forward_factor(None)).startswith("Your turn:")
 
 
 def test_right_answers():

@@ -5,7 +5,10 @@ A check takes your answer and returns a :class:`Verdict`, which a notebook shows
 
 - ``Right: …`` with the reason it is right,
 - ``Not yet: …`` with what is wrong and, where a common slip explains your number, which one,
-- ``No answer yet: …`` while the answer is still ``None``.
+- ``Your turn: …`` while the answer is still ``None``, saying what to fill in and where to run it.
+
+A notebook shows the line wrapped at :data:`WIDTH` characters, so that it never scrolls sideways
+on the book's pages.
 
 The reference answers are computed by ``initlab`` itself, from the formulas the chapter derives, so the
 checks and the chapter cannot drift apart. The helpers below are what every chapter's checks are made of.
@@ -13,6 +16,7 @@ checks and the chapter cannot drift apart. The helpers below are what every chap
 
 import functools
 import math
+import textwrap
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,15 +35,25 @@ class Verdict:
     message: str
 
     def __repr__(self):
-        lead = {True: "Right", False: "Not yet", None: "No answer yet"}[self.right]
+        lead = {True: "Right", False: "Not yet", None: "Your turn"}[self.right]
         return f"{lead}: {self.message}"
+
+    def _repr_pretty_(self, printer, cycle):
+        # What a notebook shows: the same line, wrapped so it never scrolls sideways.
+        printer.text(textwrap.fill(repr(self), WIDTH, break_on_hyphens=False))
 
     def __bool__(self):
         return bool(self.right)
 
 
+#: Characters per line of a verdict: what a code cell's output shows at 1366 px without scrolling.
+WIDTH = 80
+
+
 def no_answer(what):
-    return Verdict(None, f"replace None with {what}, then run the cell again.")
+    return Verdict(None, f"replace None with {what} and run this cell; this line then says whether your "
+                         f"answer is right. (On the website, open the page in Jupyter first: the launch "
+                         f"button at the top.)")
 
 
 def right(why):
