@@ -23,9 +23,11 @@ from . import init as _init
 from . import layer_stats, losses, propagation, theory
 from ._checks import finite_number, generator, positive_int
 from .mlp import MLP
+from .training import accuracy, train
 
 __all__ = ["fixed_point_check", "pre_activation_mean_squares", "predicted_correlations", "pair_correlations",
-           "gradient_factors", "depth_scales_from_maps", "signal_and_gradient"]
+           "gradient_factors", "depth_scales_from_maps", "signal_and_gradient", "correlation_profile",
+           "trainability_grid"]
 
 
 def fixed_point_check(activation, sigma_w, sigma_b=0.0, depth=100):
@@ -160,3 +162,37 @@ def signal_and_gradient(x, y, sigma_w, sigma_b=0.0, depth=30, width=100, activat
                                           float(np.mean(np.square(x, dtype=np.float64))), sigma_b)
     return {"q": q, "g": g, "q_pred": q_pred[:-1], "g_pred": g[-1] * (g_rel[:-1] / g_rel[-2]),
             "chi1": theory.gradient_factor(activation, q_pred[-2], sigma_w)}
+
+
+def correlation_profile(pair, sigma_w, sigma_b=0.0, depth=6, width=400, nets=8, input_second_moment=None,
+                        activation="tanh", rng=1):
+    r"""``(predicted, mean, se)``: the correlation map's :math:`c_k` (:func:`predicted_correlations`) next to the
+    measured :math:`c_k` of :func:`pair_correlations`, averaged over the ``nets`` networks, and its standard
+    error (:func:`initlab.layer_stats.standard_error`); three arrays of length ``depth``."""
+    predicted = predicted_correlations(pair, sigma_w, sigma_b, depth, input_second_moment=input_second_moment,
+                                       activation=activation)
+    runs = pair_correlations(pair, sigma_w, sigma_b, depth, width=width, nets=nets, activation=activation, rng=rng)
+    return predicted, runs.mean(axis=0), layer_stats.standard_error(runs)
+
+
+def trainability_grid(x, y, sigma_ws, depths, sigma_b=0.0, width=64, steps=50, lr=0.01, momentum=0.9,
+                      batch_size=64, activation="tanh", rng=0):
+    r"""Training accuracy after a short run, for every weight scale and depth (Schoenholz et al. 2017 in miniature).
+
+    For each ``sigma_w`` in ``sigma_ws`` and ``L`` in ``depths``: ``MLP([n_in] + [width] * L + [n_classes])``
+    with weights :math:`\mathcal N(0, \sigma_w^2/n_{\text{in}})` and biases :math:`\mathcal N(0, \sigma_b^2)`
+    (seed ``rng``), trained ``steps`` steps of SGD with momentum on ``(x, y)`` (batches drawn with seed ``rng``),
+    scored by :func:`initlab.accuracy` on ``(x, y)``. Returns an array of shape ``(len(sigma_ws), len(depths))``.
+    """
+    sigma_b = finite_number(sigma_b, "sigma_b", nonnegative=True)
+    width, steps = positive_int(width, "width"), positive_int(steps, "steps")
+    sizes_in, n_classes = np.shape(x)[1], int(np.max(y)) + 1
+    grid = np.empty((len(sigma_ws), len(depths)))
+    for i, sigma_w in enumerate(sigma_ws):
+        sigma_w = finite_number(sigma_w, "sigma_w", positive=True)
+        for j, depth in enumerate(depths):
+            sizes = [sizes_in] + [width] * positive_int(depth, "depth") + [n_classes]
+            net = MLP(sizes, activation=activation, init=_init.scaled_normal(sigma_w), rng=rng, bias_std=sigma_b)
+            train(net, x, y, lr=lr, momentum=momentum, steps=steps, batch_size=batch_size, rng=rng)
+            grid[i, j] = accuracy(net, x, y)
+    return grid

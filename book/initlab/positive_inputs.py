@@ -9,17 +9,20 @@ target that needs some weights up and others down is reached by zig-zagging.
 
 import numpy as np
 
-from ._checks import finite_number
+from . import activations as _activations
+from ._checks import finite_number, positive_int
+from .gaussian import expectation
 
-__all__ = ["sgd_path", "same_sign_fraction", "mean_error"]
+__all__ = ["sgd_path", "same_sign_fraction", "mean_error", "zigzag_runs"]
 
 
-def sgd_path(x, t, w0, lr):
-    r"""Weights of a linear unit after each step of SGD, one example per step, in order.
+def sgd_path(x, t, w0, lr, batch_size=1):
+    r"""Weights of a linear unit after each step of SGD, ``batch_size`` examples per step, in order.
 
-    Step :math:`i` does :math:`w \leftarrow w - \eta\,(w^\top x_i - t_i)\,x_i`. ``x`` has shape
-    ``(n, d)``, ``t`` shape ``(n,)``, ``w0`` shape ``(d,)``; returns the ``(n + 1, d)`` path in float64,
-    starting at ``w0``.
+    Step :math:`i` does :math:`w \leftarrow w - \frac{\eta}{B}\sum_{j \in \text{batch } i}(w^\top x_j - t_j)\,x_j`
+    over the next :math:`B` = ``batch_size`` rows (the default, 1, is one example per step). ``x`` has shape
+    ``(n, d)`` with ``n`` a multiple of ``batch_size``, ``t`` shape ``(n,)``, ``w0`` shape ``(d,)``; returns
+    the ``(n / B + 1, d)`` path in float64, starting at ``w0``.
     """
     x = np.asarray(x, dtype=np.float64)
     t = np.asarray(t, dtype=np.float64)
@@ -31,9 +34,17 @@ def sgd_path(x, t, w0, lr):
     if w.shape != (x.shape[1],):
         raise ValueError(f"w0 must have shape ({x.shape[1]},) like a row of x, got shape {w.shape}")
     lr = finite_number(lr, "lr", positive=True)
+    batch_size = positive_int(batch_size, "batch_size")
+    if x.shape[0] % batch_size:
+        raise ValueError(f"the number of rows of x ({x.shape[0]}) must be a multiple of batch_size ({batch_size})")
     path = [w.copy()]
-    for xi, ti in zip(x, t):
-        w = w - lr * (w @ xi - ti) * xi
+    if batch_size == 1:
+        for xi, ti in zip(x, t):
+            w = w - lr * (w @ xi - ti) * xi
+            path.append(w)
+        return np.array(path)
+    for xb, tb in zip(x.reshape(-1, batch_size, x.shape[1]), t.reshape(-1, batch_size)):
+        w = w - lr * ((xb @ w - tb) @ xb) / batch_size
         path.append(w)
     return np.array(path)
 
@@ -75,3 +86,31 @@ def mean_error(x, w, w_star):
     second_moment = x.T @ x / len(x)
     d = w - w_star
     return 0.5 * np.einsum("...i,ij,...j->...", d, second_moment, d)
+
+
+def zigzag_runs(activation, w_star, w0, seeds=range(200), steps=40, noise=0.05, batch_size=1):
+    r"""Seeded SGD runs of a linear unit fed :math:`x = f(u)`, :math:`u \sim \mathcal N(0, I)`, one run per seed.
+
+    Each run draws ``steps * batch_size`` inputs, the targets :math:`t = {w^*}^\top x + \varepsilon`
+    (:math:`\varepsilon \sim \mathcal N(0, \text{noise}^2)`), and runs :func:`sgd_path` from ``w0`` at the
+    learning rate :math:`\eta = 1/\mathbb E\lVert x\rVert^2 = 1/(d\,m_2)`, with :math:`m = \mathbb E[f(u)]` and
+    :math:`m_2 = \mathbb E[f(u)^2]` by quadrature. Returns a dict: ``m``, ``m2``, ``lr``, ``inputs`` (a list of
+    ``(steps * batch_size, d)`` arrays) and ``paths`` (an array ``(runs, steps + 1, d)``).
+    """
+    f = _activations.get(activation)
+    w_star = np.asarray(w_star, dtype=np.float64)
+    w0 = np.asarray(w0, dtype=np.float64)
+    if w_star.ndim != 1 or w0.shape != w_star.shape:
+        raise ValueError(f"w_star and w0 must be vectors of one length, got shapes {w_star.shape} and {w0.shape}")
+    steps, batch_size = positive_int(steps, "steps"), positive_int(batch_size, "batch_size")
+    noise = finite_number(noise, "noise", nonnegative=True)
+    m, m2 = expectation(f), expectation(lambda z: f(z) ** 2)
+    lr = 1 / (len(w_star) * m2)
+    inputs, paths = [], []
+    for seed in seeds:
+        rng = np.random.default_rng(seed)
+        x = f(rng.standard_normal((steps * batch_size, len(w_star))))
+        targets = x @ w_star + noise * rng.standard_normal(steps * batch_size)
+        inputs.append(x)
+        paths.append(sgd_path(x, targets, w0, lr, batch_size))
+    return dict(m=m, m2=m2, lr=lr, inputs=inputs, paths=np.array(paths))

@@ -17,6 +17,7 @@ For a linear activation they reduce to the products :math:`\prod n_{k-1} v_k` (f
 :math:`\prod n_k v_k` (backward) of Glorot & Bengio (2010).
 """
 
+import functools
 import math
 
 import numpy as np
@@ -24,10 +25,12 @@ import numpy as np
 from . import activations as _activations
 from . import init as _init
 from . import layer_stats, theory
+from . import losses as _losses
 from ._checks import finite_number, one_of, positive_int
 from .mlp import MLP
 
-__all__ = ["predicted", "measured", "signal_mean_squares", "std_profile", "xavier_alternating"]
+__all__ = ["predicted", "measured", "signal_mean_squares", "std_profile", "kaiming_mode_profile",
+           "xavier_alternating"]
 
 
 def _layers(sizes, weight_variances):
@@ -106,9 +109,11 @@ def std_profile(activation, init, x, depth, width=64, rng=0):
     Builds ``MLP([x.shape[1]] + [width] * depth + [1], activation, init, rng)`` and runs ``x`` forward.
     The prediction is mean-field theory's: :func:`initlab.theory.forward_variances` with each layer's
     :math:`\sigma_w^2 = n_{\text{in}}\,\overline{W^2}` read off the drawn weights and the input's mean square,
-    then :func:`initlab.theory.activation_std` at every layer's predicted variance. Returns
-    ``(measured, predicted)``, float64 arrays of length ``depth``; a measured 0 means the signal fell
-    below float32's range, inf/NaN that it overflowed.
+    then :func:`initlab.theory.activation_std` at every layer's predicted variance. Biases drawn at
+    random (``init="linear_default"`` draws ``nn.Linear``'s, U(±1/√fan_in)) enter as one
+    :math:`\sigma_b^2`, the mean square of the hidden layers' drawn biases; zero biases give
+    :math:`\sigma_b = 0`. Returns ``(measured, predicted)``, float64 arrays of length ``depth``; a
+    measured 0 means the signal fell below float32's range, inf/NaN that it overflowed.
     """
     depth, width = positive_int(depth, "depth"), positive_int(width, "width")
     x = np.asarray(x)
@@ -118,9 +123,49 @@ def std_profile(activation, init, x, depth, width=64, rng=0):
     measured = layer_stats.stds(model.activations[:-1])
     fan_ins = np.array([w.shape[0] for w in model.weights[:-1]])
     sigma_w = np.sqrt(fan_ins * layer_stats.mean_squares(model.weights[:-1]))
+    hidden_biases = np.concatenate([np.ravel(b) for b in model.biases[:-1]]).astype(np.float64)
+    sigma_b = math.sqrt(float(np.mean(np.square(hidden_biases))))
     q = theory.forward_variances(model.activation, sigma_w, depth,
-                                 input_second_moment=float(np.mean(np.square(x, dtype=np.float64))))
+                                 input_second_moment=float(np.mean(np.square(x, dtype=np.float64))),
+                                 sigma_b=sigma_b)
     return measured, np.array([theory.activation_std(model.activation, qk) for qk in q])
+
+
+def kaiming_mode_profile(sizes, mode, x, y, seeds):
+    r"""He initialization of a relu network in one ``mode``: the per-layer forward and backward mean squares,
+    predicted and averaged over networks (chapter 5's fan_in/fan_out table).
+
+    Every layer of ``MLP(sizes, "relu")`` gets ``init.kaiming_normal(mode=mode)``, i.e.
+    :math:`\operatorname{Var}(W_k) = 2/n_{k-1}` (``"fan_in"``) or :math:`2/n_k` (``"fan_out"``). Over the
+    ``K = len(sizes) - 2`` hidden layers it returns ``(predicted, mean, sem)``, float64 arrays of length
+    ``2K``: first :math:`\mathbb E[z_k^2]`, then :math:`\mathbb E[g_k^2]/\mathbb E[g_K^2]` (the gradient
+    relative to the last hidden layer, so that entry is 1 in every network and its standard error 0).
+    The prediction is :func:`predicted`; the measurement :func:`measured` on one batch ``x`` with the
+    cross-entropy gradient for the labels ``y``, one network per seed (mean and standard error over them,
+    :func:`initlab.layer_stats.over_seeds`).
+    """
+    mode = one_of(mode, "mode", ("fan_in", "fan_out"))
+    hidden = len(sizes) - 2
+    if hidden < 1:
+        raise ValueError(f"sizes must describe at least one hidden layer, got {sizes!r}")
+    fans = sizes[:-1] if mode == "fan_in" else sizes[1:]
+    x = np.asarray(x)
+    input_ms = float(np.mean(np.square(x, dtype=np.float64)))
+    forward, backward = predicted("relu", sizes, [2 / n for n in fans], input_ms)
+    top = hidden - 1
+    loss = _losses.get("cross_entropy")
+    scheme = functools.partial(_init.kaiming_normal, mode=mode)
+
+    def measure(seed):
+        model = MLP(sizes, activation="relu", init=scheme, rng=seed)
+        _, dout = loss(model.forward(x), y)
+        measured_forward, measured_backward = measured(model, x, dout)
+        return np.concatenate([measured_forward[:hidden],
+                               measured_backward[:hidden] / measured_backward[top]])
+
+    stats = layer_stats.over_seeds(measure, seeds)
+    prediction = np.concatenate([forward[:hidden], backward[:hidden] / backward[top]])
+    return prediction, stats.mean, stats.sem
 
 
 def xavier_alternating(activation, fan_in, fan_out, gain, depth, batch=128, rng=0):

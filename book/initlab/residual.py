@@ -22,7 +22,12 @@ Inits (``init``), for relu: ``"he"`` applies He et al. (2015)'s rule to each lay
 :math:`n\operatorname{Var}(W) = 2` after a relu (:math:`W_2`) and 1 after a layer with no activation
 (:math:`W_{\text{in}}, W_1, W_{\text{out}}`), so each branch keeps the mean square of its input.
 ``"fixup"`` is rules 1 and 2 of Zhang et al. (2019) for :math:`m = 2` layers per branch: :math:`W_{\text{out}}`
-and every :math:`W_2` are zero, every :math:`W_1` is the ``"he"`` draw times :math:`L^{-1/(2m-2)} = L^{-1/2}`.
+and every :math:`W_2` are zero, every :math:`W_1` is the ``"he"`` draw times :math:`L^{-1/(2m-2)} = L^{-1/2}`,
+i.e. :math:`\sigma_w = L^{-1/2}`. Zhang et al. draw :math:`W_1` with He's :math:`\sigma_w = \sqrt 2` (their code:
+std :math:`\sqrt{2/\text{fan}}\cdot L^{-1/2}`), right for their ResNets, where a relu follows every addition so
+that a branch reads a rectified stream; here no relu follows the addition, so He's derivation gives
+:math:`W_1` :math:`\sigma_w = 1`, and our :math:`W_1` is :math:`\sqrt 2` smaller than theirs (the depth scaling
+:math:`L^{-1/2}` is the same).
 Their rule 3 (a scalar multiplier per branch and scalar biases) is left out: every linear layer here
 already has a zero-initialised bias vector, and ``branch_scale`` is a fixed, not a learned, multiplier.
 All biases start at 0.
@@ -50,20 +55,21 @@ __all__ = ["ResidualMLP", "INITS", "SCHEMES", "block_growth", "make_scheme", "bl
 INITS = ("he", "fixup")
 
 
-def block_growth(branch_scale=1.0, gain1=1.0, gain2=2.0):
+def block_growth(branch_scale=1.0, variance_gain1=1.0, variance_gain2=2.0):
     r"""Expected factor by which one relu block multiplies the mean square of the stream at init,
 
-    .. math:: \frac{\mathbb E\lVert h_l\rVert^2}{\lVert h_{l-1}\rVert^2} = 1 + \alpha^2\,\frac{g_1 g_2}{2},
+    .. math:: \frac{\mathbb E\lVert h_l\rVert^2}{\lVert h_{l-1}\rVert^2}
+        = 1 + \alpha^2\,\frac{\sigma_{w,1}^2 \sigma_{w,2}^2}{2},
 
-    with :math:`g_i = n\operatorname{Var}(W_i)` (``gain1``, ``gain2``; 1 and 2 for ``init="he"``) and zero biases.
-    Given :math:`h_{l-1}`, the cross term :math:`2\langle h_{l-1}, B\rangle` has mean 0 over the zero-mean
-    :math:`W_2`, and the branch's mean square is :math:`g_2 \cdot \frac12 \cdot g_1` times that of its input
-    (derived in chapter 8).
+    with the *variance gains* :math:`\sigma_{w,i}^2 = n\operatorname{Var}(W_i)` (``variance_gain1``,
+    ``variance_gain2``; 1 and 2 for ``init="he"``) and zero biases. Given :math:`h_{l-1}`, the cross term
+    :math:`2\langle h_{l-1}, B\rangle` has mean 0 over the zero-mean :math:`W_2`, and the branch's mean square is
+    :math:`\sigma_{w,2}^2 \cdot \frac12 \cdot \sigma_{w,1}^2` times that of its input (derived in chapter 8).
     """
     alpha = finite_number(branch_scale, "branch_scale", nonnegative=True)
-    g1 = finite_number(gain1, "gain1", nonnegative=True)
-    g2 = finite_number(gain2, "gain2", nonnegative=True)
-    return 1.0 + alpha ** 2 * g1 * g2 / 2
+    v1 = finite_number(variance_gain1, "variance_gain1", nonnegative=True)
+    v2 = finite_number(variance_gain2, "variance_gain2", nonnegative=True)
+    return 1.0 + alpha ** 2 * v1 * v2 / 2
 
 
 class ResidualMLP:
@@ -239,7 +245,7 @@ def predicted_profile(scheme, blocks, rms0, grad_top):
 
     Mean square of the stream: :math:`q_l = q_0 r^l` with :math:`r` = :func:`block_growth` (``"residual"``:
     :math:`r = 2`; ``"scaled"``: :math:`1 + 1/L`), :math:`q_0` for ``"plain"`` (He keeps it) and ``"fixup"``
-    (zero branches), :math:`q_0 + l` for ``"batch norm"`` (each normalised branch adds :math:`g_2/2 = 1`).
+    (zero branches), :math:`q_0 + l` for ``"batch norm"`` (each normalised branch adds :math:`\sigma_{w,2}^2/2 = 1`).
     Gradient: :math:`\lVert\partial\ell/\partial h_l\rVert^2 = \lVert\partial\ell/\partial h_L\rVert^2 r^{L - l}`, flat for
     ``"plain"`` and ``"fixup"``; ``None`` for ``"batch norm"`` (no closed form here). Derived in chapter 8.
     """
@@ -288,19 +294,21 @@ def gradient_check(n_in=5, width=4, n_out=3, blocks=2, batch=8, **options):
     return len(errors), max(errors)
 
 
-def block_factors(x, y, blocks, width=64, w1_gain=1.0, increments=False, rng=0, **options):
+def block_factors(x, y, blocks, width=64, w1_variance_gain=1.0, increments=False, rng=0, **options):
     r"""``[forward, backward]`` of one fresh ``ResidualMLP(..., rng=rng, **options)`` on ``(x, y)``, averaged
     over its blocks: the forward factor :math:`q_l/q_{l-1}` of the stream's mean square (with ``increments``,
     the increment :math:`q_l - q_{l-1}` instead) and the backward factor
     :math:`\lVert\partial\ell/\partial h_{l-1}\rVert^2/\lVert\partial\ell/\partial h_l\rVert^2`.
 
-    ``w1_gain`` multiplies every :math:`W_1`'s variance (1: He layer by layer; 2: a blanket He call). Each is an
+    ``w1_variance_gain`` multiplies every :math:`W_1`'s variance (1: He layer by layer; 2: a blanket He call).
+    Each is an
     unbiased estimate of :func:`block_growth`'s :math:`r`: average it over seeds with
     :func:`initlab.layer_stats.over_seeds`.
     """
     model = ResidualMLP(x.shape[1], width, int(np.max(y)) + 1, blocks, rng=rng, **options)
+    gain = finite_number(w1_variance_gain, "w1_variance_gain", nonnegative=True)
     for w1 in model.weights[1:-1:2]:
-        w1 *= math.sqrt(w1_gain)
+        w1 *= math.sqrt(gain)
     backprop_norms(model, x, y)
     rms, grad = block_profile(model)
     q, g2 = rms ** 2, grad ** 2
@@ -308,28 +316,31 @@ def block_factors(x, y, blocks, width=64, w1_gain=1.0, increments=False, rng=0, 
     return np.array([forward, np.mean(g2[:-1] / g2[1:])])
 
 
-def fixup_first_update(x, y, blocks, width=64, lr=0.1, scaled=True, rng=0):
+def fixup_first_update(x, y, blocks, width=64, lr=0.1, variance_gain=None, rng=0):
     r"""Follow a float64 Fixup network through two full-batch SGD steps on ``(x, y)``; return
     ``(predicted, measured, bias change)``.
 
-    Step 1 moves only the head; step 2 the branches' :math:`W_2 = -\eta A^\top G`. ``measured`` is
-    :math:`D = \sum_l A_l W_{2,l}`, the change of the stream at the inputs made by the branches' weights,
-    ``predicted`` its expectation :math:`-\eta L c^2 K G` (:func:`initlab.theory.relu_kernel` for :math:`K`), and
-    the bias change is :math:`\sum_l b_{2,l}`. ``scaled=False`` undoes Fixup's :math:`L^{-1/2}` (the plain He
-    draw, :math:`c^2 = 1`).
+    Step 1 moves only the head; step 2 the branches' :math:`W_2 = -\eta A^\top G` (row-vector batches, as in
+    the code). ``measured`` is :math:`D = \sum_l A_l W_{2,l}`, the change of the stream at the inputs made by the
+    branches' weights, ``predicted`` its expectation :math:`-\eta L \sigma_w^2 K G`
+    (:func:`initlab.theory.relu_kernel` for :math:`K`), and the bias change is :math:`\sum_l b_{2,l}`.
+
+    ``variance_gain`` is :math:`\sigma_w^2 = n\operatorname{Var}(W_1)` of every branch's first layer: ``None``
+    for this module's Fixup, :math:`1/L`; :math:`2/L` for Zhang et al.'s (He's :math:`\sigma_w = \sqrt 2`
+    times :math:`L^{-1/2}`); 1 for the He draw layer by layer without Fixup's scale.
     """
     model = ResidualMLP(x.shape[1], width, int(np.max(y)) + 1, blocks, init="fixup", rng=rng, dtype=np.float64)
-    if not scaled:
-        for w1 in model.weights[1:-1:2]:
-            w1 *= math.sqrt(blocks)
+    gain = 1 / model.blocks if variance_gain is None else finite_number(variance_gain, "variance_gain",
+                                                                          nonnegative=True)
+    for w1 in model.weights[1:-1:2]:
+        w1 *= math.sqrt(gain * model.blocks)  # the Fixup draw has σ_w² = 1/L
     x = np.asarray(x, dtype=np.float64)
     model.forward(x)
     h0 = model.activations[0].copy()
     train(model, x, y, lr=lr, steps=1)
     backprop_norms(model, x, y)  # the gradient G that step 2 will use
     G = model.grad_activations[-2]
-    c2 = 1 / blocks if scaled else 1.0
-    predicted = -lr * blocks * c2 * relu_kernel(h0) @ G
+    predicted = -lr * blocks * gain * relu_kernel(h0) @ G
     train(model, x, y, lr=lr, steps=1)
     measured = sum(np.maximum(h0 @ w1 + b1, 0) @ w2 for w1, b1, w2 in
                    zip(model.weights[1:-1:2], model.biases[1:-1:2], model.weights[2:-1:2]))

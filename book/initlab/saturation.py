@@ -24,7 +24,7 @@ from ._checks import finite_number, generator, positive_int
 from .gaussian import expectation
 
 __all__ = ["PEAK_FRACTION", "peak_slope", "saturated_intervals", "saturated_fraction", "expected_derivative",
-           "Sampled", "sample", "dead_fraction"]
+           "closed_form_slope", "Sampled", "sample", "dead_fraction"]
 
 #: The default c: a unit is saturated where its slope is below 1 % of the activation's peak slope.
 PEAK_FRACTION = 0.01
@@ -106,6 +106,31 @@ def expected_derivative(activation, std):
     r""":math:`\mathbb E[f'(z)]` for :math:`z \sim \mathcal N(0, \text{std}^2)`, by quadrature."""
     f = _activations.get(activation)
     return expectation(f.derivative, finite_number(std, "std", nonnegative=True))
+
+
+def closed_form_slope(activation, std):
+    r""":math:`\mathbb E[f'(z)]` for :math:`z \sim \mathcal N(0, s^2)` in closed form, where one exists.
+
+    With :math:`P(z > 0) = \tfrac12`: relu :math:`\tfrac12`; leaky relu (slope :math:`a` on the left)
+    :math:`\tfrac12 + a/2`; gelu :math:`\tfrac12` (:math:`\mathbb E[\Phi(z)] = \tfrac12` and
+    :math:`z\varphi(z)` is odd); elu :math:`\tfrac12 + \alpha\,e^{s^2/2}\,\Phi(-s)` (default :math:`\alpha = 1`)
+    (complete the square: :math:`\mathbb E[e^{z}\mathbb 1\{z<0\}] = e^{s^2/2}\,\Phi(-s)`); selu
+    :math:`\lambda` times elu with its own :math:`\alpha`. A check on :func:`expected_derivative`'s
+    quadrature; other activations raise ``ValueError``.
+    """
+    s = finite_number(std, "std", positive=True)
+    f = _activations.get(activation)
+    name, slope = f.name, f.params.get("negative_slope", 0.01)
+
+    def elu_part(alpha):
+        return 0.5 + alpha * math.exp(s * s / 2) * float(_std_normal_cdf(-s))
+
+    forms = {"relu": lambda: 0.5, "leaky_relu": lambda: 0.5 + slope / 2, "gelu": lambda: 0.5,
+             "elu": lambda: elu_part(f.params.get("alpha", 1.0)),
+             "selu": lambda: _activations.SELU_SCALE * elu_part(_activations.SELU_ALPHA)}
+    if name not in forms:
+        raise ValueError(f"activation must be one of {sorted(forms)} (those with a closed form), got {name!r}")
+    return forms[name]()
 
 
 @dataclass(frozen=True)

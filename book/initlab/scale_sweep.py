@@ -17,7 +17,7 @@ from ._checks import finite_number, positive_int
 from .mlp import MLP
 from .training import train
 
-__all__ = ["SweepPoint", "scale_sweep", "ScaleProfile", "he_scale_profile"]
+__all__ = ["SweepPoint", "layer_factor", "scale_sweep", "ScaleProfile", "he_scale_profile"]
 
 
 @dataclass
@@ -29,13 +29,43 @@ class SweepPoint:
     grad_norm: np.ndarray
     history: object
 
+    #: A run that overflows later than this step is reported only as "failed after step 10": how many steps
+    #: it survives depends on the CPU's float32 rounding (chapter 5), while an overflow within the first
+    #: steps does not.
+    STABLE_STEPS = 10
+
     @property
     def outcome(self):
-        """The loss at the end of training, or why training stopped."""
+        """The loss at the end of training, or why training stopped (a late overflow without its step)."""
         h = self.history
+        if h.diverged and h.failed_at > self.STABLE_STEPS:
+            return f"failed after step {self.STABLE_STEPS}"
         if h.diverged:
             return f"failed at step {h.failed_at}"
         return f"{h.loss[-1]:.3f}"
+
+    @property
+    def layer_factor(self):
+        r"""The geometric mean of the per-layer factor of the output's standard deviation over the hidden
+        layers, :math:`(\operatorname{std} h_{L-1} / \operatorname{std} h_1)^{1/(L-2)}` (the logits excluded):
+        the measured counterpart of :math:`\rho = \sigma_w/\sqrt 2` in a relu network."""
+        return layer_factor(self.std[:-1])
+
+
+def layer_factor(std):
+    r"""The geometric mean of the factor by which the signal changes per layer:
+    :math:`(s_K / s_1)^{1/(K-1)}` for per-layer sizes ``std`` :math:`= (s_1, \dots, s_K)`, ``K >= 2``.
+
+    For a relu network with weights :math:`\mathcal N(0, \sigma_w^2/n_{\text{in}})` and no biases the
+    prediction is :math:`\rho = \sigma_w/\sqrt 2` (chapter 5). Returns inf or NaN if a size overflowed.
+    """
+    std = np.asarray(std, dtype=np.float64)
+    if std.ndim != 1 or std.size < 2:
+        raise ValueError(f"std must hold one size per layer for at least two layers, got shape {std.shape}")
+    if std[0] <= 0:
+        raise ValueError(f"std[0] must be > 0 (the first layer's size), got {std[0]}")
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        return float((std[-1] / std[0]) ** (1.0 / (std.size - 1)))
 
 
 def scale_sweep(build, scales, x_probe, y_probe, x, y, **train_options):

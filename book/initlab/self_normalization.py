@@ -8,7 +8,7 @@ Gaussian for many inputs (central limit theorem). The unit's output :math:`\math
 .. math:: \tilde\mu = \mathbb E[\mathrm{selu}(z)], \qquad
           \tilde\nu = \mathbb E[\mathrm{selu}(z)^2] - \tilde\mu^2, \qquad z \sim \mathcal N(\mu\omega, \nu\tau),
 
-the map :math:`g: (\mu, \nu) \mapsto (\tilde\mu, \tilde\nu)` of their eqs. 3–5, computed here by quadrature
+the map :math:`\mathcal V: (\mu, \nu) \mapsto (\tilde\mu, \tilde\nu)` of their eqs. 3–5, computed here by quadrature
 (:func:`initlab.gaussian.expectation`) rather than from the closed forms. At :math:`\omega = 0`,
 :math:`\tau = 1` and :math:`\lambda \approx 1.0507`, :math:`\alpha \approx 1.6733` the point (0, 1) is a
 stable fixed point.

@@ -113,7 +113,7 @@ def test_update_draws_measurement_and_prediction(grad_fig):
     counts = grad_fig.above(40, 3.0)
     assert counts["float16"] > 0 and counts["float32"] == 0
     assert f"{counts['float16']} of 41 layers exceed the float16 maximum" in text
-    assert "40 hidden layers" in text and "N(0, 3²/fan_in)" in text
+    assert "40 hidden layers" in text and "N(0, σ_w²/n_in), σ_w = 3" in text
 
 
 def test_overflow_is_marked_not_plotted(grad_fig):
@@ -161,11 +161,23 @@ class _Run:
 
 def test_outcome_band_gives_bands_that_last_digits_cannot_move():
     band = exploding_gradients.outcome_band
-    assert band(_Run([2.4] + [0.481] * 30)) == band(_Run([2.36] + [0.45] * 30)) == \
-        "final loss below 0.5, no spike above 2.5"
+    # chapter 4's runs: 0.46-0.48, 0.52-0.76 and 0.957 (below 1); 1.07-1.76 and 1.81 (1 to 2)
+    assert band(_Run([2.4] + [0.481] * 30)) == band(_Run([2.36] + [0.957] * 30)) == \
+        "final loss below 1, largest below 2.5"
+    assert band(_Run([2.3] + [1.07] * 30)) == band(_Run([2.3] + [1.81] * 30)) == \
+        "final loss 1 to 2, largest below 2.5"
     assert band(_Run([2.3, 3.99] + [2.305] * 30)) == "final loss at ln 10, largest 2.5 to 10"
     assert band(_Run([2.3, 4250.0] + [1.2] * 30)) == "final loss 1 to 2, largest over 1e+03"
+    assert band(_Run([2.3, 5.0] + [2.2] * 30)) == "final loss 2 or more, largest 2.5 to 10"
     assert band(_Run([2.3, 5e15], failed_at=2)).startswith("overflowed at step 2")
+
+
+def test_final_and_peak_bands_are_short_and_name_an_overflow_by_its_step():
+    assert exploding_gradients.final_band(_Run([2.3] + [0.3] * 30)) == "below 1"
+    assert exploding_gradients.peak_band(_Run([2.3, 11.7] + [0.3] * 30)) == "over 1e+01"
+    failed = _Run([2.3, 5e15], failed_at=9)
+    assert exploding_gradients.final_band(failed) == exploding_gradients.peak_band(failed) == "overflow, step 9"
+    assert exploding_gradients.FINAL_EDGES == (1.0, 2.0) and exploding_gradients.PEAK_EDGES == (2.5, 10.0)
 
 
 def test_clipped_words():
@@ -213,9 +225,17 @@ def test_recurrent_chain_figure_skips_nonfinite_values():
     assert all(all_finite(line) for line in lines)
 
 
-def test_loss_sweep_figure_marks_the_failed_run(runs):
-    fig = exploding_gradients.loss_sweep_figure({"fine": runs[(0.1, math.inf)], "overflow": runs[(30.0, math.inf)]})
-    ax = fig.axes[0]
-    assert ax.get_yscale() == "log"
-    assert any(is_red_cross(line) for line in ax.get_lines())
-    assert all(all_finite(line) for line in ax.get_lines())
+def test_two_routes_figure_marks_the_failed_run_and_keeps_legends_off_the_data(runs):
+    fine, failed = runs[(0.1, math.inf)], runs[(30.0, math.inf)]
+    fig = exploding_gradients.two_routes_figure({"fine": fine, "overflow": failed}, {"fine": fine},
+                                                "Step too large", "Exploding gradients")
+    left, right = fig.axes
+    assert left.get_yscale() == right.get_yscale() == "log" and left.get_ylim() == right.get_ylim()
+    assert (left.get_title(), right.get_title()) == ("Step too large", "Exploding gradients")
+    crosses = [line for line in left.get_lines() if is_red_cross(line)]
+    assert len(crosses) == 1 and list(crosses[0].get_xdata()) == [failed.steps]
+    assert not any(is_red_cross(line) for line in right.get_lines())
+    assert all(all_finite(line) for ax in fig.axes for line in ax.get_lines())
+    fig.canvas.draw()
+    for ax in fig.axes:  # each legend sits below its panel, not over the data
+        assert ax.get_legend().get_window_extent().y1 < ax.get_window_extent().y0

@@ -56,6 +56,15 @@ def test_trainability_figure_checks_shapes_and_draws_the_grid():
         signal_propagation.trainability_figure(acc.T[:1], [1.0, 1.3], [4, 8], [3.0, 2.0], 0.2)
 
 
+def test_trainability_figure_with_a_cut_shows_only_the_side_of_it():
+    acc = np.array([[0.9, 0.1], [0.95, 0.55]])
+    fig = signal_propagation.trainability_figure(acc, [1.0, 1.3], [4, 8], [3.0, math.inf], 0.2, cut=0.6)
+    assert len(fig.axes) == 1  # no colour bar: two colours, explained in the cells
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert texts.count("above\n60 %") == 2 and texts.count("below\n60 %") == 2
+    assert not any("0.9" in t or "0.55" in t for t in texts)  # no digits that move with rounding
+
+
 def test_edge_figure_predictions_and_measurements(edge_fig):
     for (sigma_w, sigma_b), r in edge_fig.results.items():
         assert r["chi1"] == pytest.approx(theory.gradient_factor("tanh", r["q_pred"][-1], sigma_w))

@@ -257,8 +257,11 @@ def test_remedies_figure_draws_one_line_per_curve_and_crosses_overflow():
     np.testing.assert_array_equal(crosses[0].get_xdata(), [2, 3])
     for line in lines:
         assert all_finite(line)
-    legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert legend == ["baseline", "relu", "relu: inf/NaN at layer 2", "batch norm"]
+    (legend,) = fig.legends  # below the axes, not over the curves
+    assert [t.get_text() for t in legend.get_texts()] == ["baseline", "relu", "relu: inf/NaN at layer 2",
+                                                          "batch norm"]
+    styles = [line.get_linestyle() for line in lines if not is_red_cross(line)]
+    assert len(set(styles)) == len(styles)  # overlapping curves stay distinguishable
 
 
 def test_training_figure_has_a_loss_panel_and_a_distance_panel(histories):

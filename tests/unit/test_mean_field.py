@@ -93,3 +93,33 @@ def test_signal_and_gradient_names_a_bad_argument(kwargs, match):
     x, y = np.ones((4, 3), np.float32), np.array([0, 1, 0, 1])
     with pytest.raises((ValueError, TypeError), match=match):
         mean_field.signal_and_gradient(x, y, **{"sigma_w": 1.0, **kwargs})
+
+
+def test_correlation_profile_puts_the_map_next_to_the_measured_mean_and_its_standard_error():
+    pair = np.random.default_rng(3).normal(0, 0.5, (2, 32))
+    predicted, mean, se = mean_field.correlation_profile(pair, 1.0, 0.3, depth=4, width=200, nets=4)
+    assert predicted.shape == mean.shape == se.shape == (4,)
+    runs = mean_field.pair_correlations(pair, 1.0, 0.3, 4, width=200, nets=4)
+    assert np.array_equal(mean, runs.mean(axis=0)) and np.array_equal(se, layer_stats.standard_error(runs))
+    assert np.array_equal(predicted, mean_field.predicted_correlations(pair, 1.0, 0.3, 4))
+    assert np.all(np.abs(mean - predicted) < 4 * se + 0.02)  # ordered phase: towards 1, as the map says
+
+
+def test_trainability_grid_trains_one_network_per_cell():
+    gen = np.random.default_rng(0)
+    x = gen.normal(0, 1, (128, 16)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.int64)  # a linearly separable two-class problem
+    grid = mean_field.trainability_grid(x, y, [1.0, 3.0], [2], sigma_b=0.1, width=16, steps=20, lr=0.1)
+    assert grid.shape == (2, 1) and np.all((0 <= grid) & (grid <= 1))
+    assert grid[0, 0] > 0.8  # a shallow near-critical tanh network learns a linear rule in 20 steps
+    again = mean_field.trainability_grid(x, y, [1.0], [2], sigma_b=0.1, width=16, steps=20, lr=0.1)
+    assert again[0, 0] == grid[0, 0]  # reproducible from its seed
+
+
+@pytest.mark.parametrize("kwargs, match", [({"sigma_b": -0.1}, "sigma_b"), ({"sigma_ws": [0.0]}, "sigma_w"),
+                                           ({"depths": [0]}, "depth"), ({"steps": 0}, "steps")])
+def test_trainability_grid_names_a_bad_argument(kwargs, match):
+    x = np.zeros((8, 4), dtype=np.float32)
+    args = {"sigma_ws": [1.0], "depths": [1], **kwargs}
+    with pytest.raises((TypeError, ValueError), match=match):
+        mean_field.trainability_grid(x, np.arange(8) % 2, args.pop("sigma_ws"), args.pop("depths"), **args)

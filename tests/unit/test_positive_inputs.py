@@ -72,3 +72,29 @@ def test_mean_error_names_mismatched_shapes():
         positive_inputs.mean_error(np.ones(3), np.ones(3), np.ones(3))
     with pytest.raises(ValueError, match=r"w and w_star must end in the dimension of a row of x \(2\)"):
         positive_inputs.mean_error(np.ones((4, 2)), np.ones(3), np.ones(2))
+
+
+def test_sgd_path_with_mini_batches_averages_the_examples_gradients():
+    x = np.array([[1.0, 2.0], [0.5, -1.0], [2.0, 0.0], [0.0, 1.0]])
+    t = np.array([1.0, 0.0, 1.0, -1.0])
+    path = positive_inputs.sgd_path(x, t, [0.0, 0.0], lr=0.1, batch_size=2)
+    w1 = -0.1 * ((0.0 - t[:2]) @ x[:2]) / 2
+    w2 = w1 - 0.1 * ((x[2:] @ w1 - t[2:]) @ x[2:]) / 2
+    np.testing.assert_allclose(path, [[0.0, 0.0], w1, w2])
+    with pytest.raises(ValueError, match="batch_size"):
+        positive_inputs.sgd_path(x, t, [0.0, 0.0], lr=0.1, batch_size=3)
+
+
+def test_zigzag_runs_per_example_and_per_batch():
+    w_star, w0 = np.array([1.0, -1.0]), np.array([-1.0, 1.0])
+    one = positive_inputs.zigzag_runs("sigmoid", w_star, w0, seeds=range(20), steps=10)
+    assert one["paths"].shape == (20, 11, 2)
+    assert one["lr"] == pytest.approx(1 / (2 * one["m2"]))
+    assert one["m"] == pytest.approx(0.5)
+    # one example per step: every step moves both weights the same way
+    assert all(positive_inputs.same_sign_fraction(p) == 1.0 for p in one["paths"])
+    batched = positive_inputs.zigzag_runs("sigmoid", w_star, w0, seeds=range(20), steps=10, batch_size=16)
+    assert batched["inputs"][0].shape == (160, 2)
+    assert np.mean([positive_inputs.same_sign_fraction(p) for p in batched["paths"]]) < 0.8
+    with pytest.raises(ValueError, match="w_star"):
+        positive_inputs.zigzag_runs("sigmoid", [1.0, -1.0], [0.0, 0.0, 0.0])

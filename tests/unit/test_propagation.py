@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from initlab import MLP, init, propagation, theory
+from initlab import MLP, init, losses, propagation, theory
 
 from spirals import two_spirals
 
@@ -211,3 +211,46 @@ def test_xavier_alternating_names_bad_arguments():
         propagation.xavier_alternating("tanh", 4, 4, -1.0, depth=2)
     with pytest.raises(TypeError, match="depth must be a positive integer"):
         propagation.xavier_alternating("tanh", 4, 4, 1.0, depth=2.5)
+
+
+def test_std_profile_predicts_with_the_drawn_biases():
+    # nn.Linear's default draws biases U(±1/√n): the relu signal levels off instead of vanishing
+    x = np.random.default_rng(1).normal(size=(128, 64)).astype(np.float32)
+    measured, predicted = propagation.std_profile("relu", "linear_default", x, depth=20, width=256, rng=0)
+    model = MLP([64] + [256] * 20 + [1], activation="relu", init="linear_default", rng=0)
+    sigma_b = math.sqrt(np.mean(np.square(np.concatenate(model.biases[:-1]), dtype=np.float64)))
+    assert sigma_b > 0
+    sigma_w = [math.sqrt(w.shape[0] * np.mean(np.square(w, dtype=np.float64))) for w in model.weights[:-1]]
+    q = theory.forward_variances("relu", sigma_w, 20, float(np.mean(np.square(x, dtype=np.float64))), sigma_b=sigma_b)
+    np.testing.assert_allclose(predicted, [theory.activation_std("relu", v) for v in q])
+    without = theory.forward_variances("relu", sigma_w, 20, float(np.mean(np.square(x, dtype=np.float64))))
+    assert predicted[-1] > 100 * theory.activation_std("relu", without[-1])  # the length map's fixed point, not 0
+    np.testing.assert_allclose(measured[-5:], predicted[-5:], rtol=0.3)
+
+
+def test_kaiming_mode_profile_is_the_prediction_and_the_seed_average():
+    sizes = [16, 32, 64, 5]
+    gen = np.random.default_rng(0)
+    x = gen.normal(size=(64, 16)).astype(np.float32)
+    y = gen.integers(0, 5, 64)
+    predicted, mean, sem = propagation.kaiming_mode_profile(sizes, "fan_out", x, y, seeds=[0, 1])
+    forward, backward = propagation.predicted("relu", sizes, [2 / 32, 2 / 64, 2 / 5],
+                                              float(np.mean(np.square(x, dtype=np.float64))))
+    np.testing.assert_allclose(predicted, np.concatenate([forward[:2], backward[:2] / backward[1]]))
+    rows = []
+    for seed in [0, 1]:
+        model = MLP(sizes, activation="relu", rng=seed,
+                    init=functools.partial(init.kaiming_normal, mode="fan_out"))
+        _, dout = losses.get("cross_entropy")(model.forward(x), y)
+        f, b = propagation.measured(model, x, dout)
+        rows.append(np.concatenate([f[:2], b[:2] / b[1]]))
+    np.testing.assert_allclose(mean, np.mean(rows, axis=0))
+    assert mean[-1] == 1.0 and sem[-1] == 0.0
+
+
+def test_kaiming_mode_profile_checks_its_arguments():
+    x, y = np.zeros((4, 3), dtype=np.float32), np.zeros(4, dtype=int)
+    with pytest.raises(ValueError, match="mode must be one of 'fan_in', 'fan_out'"):
+        propagation.kaiming_mode_profile([3, 4, 2], "fan_avg", x, y, seeds=[0])
+    with pytest.raises(ValueError, match="at least one hidden layer"):
+        propagation.kaiming_mode_profile([3, 2], "fan_in", x, y, seeds=[0])

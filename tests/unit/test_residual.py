@@ -78,17 +78,36 @@ def test_fixup_first_steps_move_only_what_they_can():
     assert moving == [False] * (len(moving) - 2) + [True, True]  # step 1: only the head
 
 
-def test_he_init_gains():
+def test_he_init_variance_gains():
     model = ResidualMLP(64, 256, 10, blocks=4, rng=0)
     w_in, *branch, w_out = model.weights
     for w, gain in [(w_in, 1.0), (w_out, 1.0)] + [(w, 1.0 if i % 2 == 0 else 2.0) for i, w in enumerate(branch)]:
         assert w.shape[0] * np.var(w) == pytest.approx(gain, rel=0.05)
 
 
+def test_fixup_w1_is_the_layer_by_layer_he_draw_times_L_to_the_minus_half():
+    # sigma_w = L^(-1/2): sqrt 2 smaller than Zhang et al.'s sqrt(2) * L^(-1/2), as chapter 8 discloses
+    blocks = 16
+    model = ResidualMLP(64, 256, 10, blocks=blocks, init="fixup", rng=0)
+    w1s = np.concatenate([w.ravel() for w in model.weights[1:-1:2]])
+    assert 256 * np.var(w1s) == pytest.approx(1 / blocks, rel=0.02)
+    assert not any(w.any() for w in model.weights[2:-1:2]) and not model.weights[-1].any()
+
+
+def test_variance_gains_are_checked_by_name():
+    with pytest.raises(ValueError, match="variance_gain1"):
+        block_growth(1.0, variance_gain1=-1.0)
+    with pytest.raises(ValueError, match="variance_gain2"):
+        block_growth(1.0, variance_gain2=float("nan"))
+    x = np.ones((4, 3), dtype=np.float32)
+    with pytest.raises(ValueError, match="w1_variance_gain"):
+        block_factors(x, np.array([0, 1, 0, 1]), 2, width=4, w1_variance_gain=-2.0)
+
+
 def test_block_growth_formula():
     assert block_growth() == 2.0
     assert block_growth(0.5) == 1.25
-    assert block_growth(1.0, gain1=2.0) == 3.0
+    assert block_growth(1.0, variance_gain1=2.0) == 3.0
     assert block_growth(0.0) == 1.0
 
 
@@ -200,11 +219,11 @@ def test_block_factors_estimate_block_growth():
     stats = layer_stats.over_seeds(lambda seed: block_factors(x, y, 8, width=64, rng=seed), range(6))
     assert stats.samples.shape == (6, 2)
     assert np.all(np.abs(stats.mean - block_growth()) < 4 * stats.sem + 0.05)  # forward and backward: r = 2
-    blanket = block_factors(x, y, 8, width=64, w1_gain=2.0, rng=0)
-    assert blanket[0] > block_factors(x, y, 8, width=64, rng=0)[0]  # g₁ = 2 grows faster
+    blanket = block_factors(x, y, 8, width=64, w1_variance_gain=2.0, rng=0)
+    assert blanket[0] > block_factors(x, y, 8, width=64, rng=0)[0]  # σ_w,1² = 2 grows faster
     assert np.array_equal(block_factors(x, y, 4, width=16, branch_scale=0.0, rng=0), [1.0, 1.0])
     increments = block_factors(x, y, 8, width=64, batch_norm=True, increments=True, rng=0)
-    assert 0.5 < increments[0] < 1.5  # each normalised branch adds about g₂/2 = 1 to the mean square
+    assert 0.5 < increments[0] < 1.5  # each normalised branch adds about σ_w,2²/2 = 1 to the mean square
 
 
 def test_fixup_first_update_does_not_grow_with_depth():
@@ -213,9 +232,14 @@ def test_fixup_first_update_does_not_grow_with_depth():
     for blocks in (1, 4):
         predicted, measured, biases = fixup_first_update(x, y, blocks, width=32, lr=0.1)
         assert predicted.shape == measured.shape == (64, 32) and biases.shape == (32,)
-        unscaled = fixup_first_update(x, y, blocks, width=32, lr=0.1, scaled=False)[1]
+        unscaled = fixup_first_update(x, y, blocks, width=32, lr=0.1, variance_gain=1.0)[1]
         ratio = math.sqrt(np.mean(unscaled ** 2) / np.mean(measured ** 2))
         assert ratio == pytest.approx(blocks, rel=1e-9)  # relu is homogeneous: exactly L times Fixup's
+        paper = fixup_first_update(x, y, blocks, width=32, lr=0.1, variance_gain=2 / blocks)
+        np.testing.assert_allclose(paper[1], 2 * measured, rtol=1e-9, atol=1e-15)  # Zhang et al.'s: twice ours
+        np.testing.assert_allclose(paper[0], 2 * predicted, rtol=1e-12)
     one = fixup_first_update(x, y, 1, width=32, lr=0.1)[2]
     four = fixup_first_update(x, y, 4, width=32, lr=0.1)[2]
     np.testing.assert_allclose(four, 4 * one, rtol=1e-9)  # every b₂ gets the same step
+    with pytest.raises(ValueError, match="variance_gain"):
+        fixup_first_update(x, y, 1, width=32, variance_gain=-1.0)

@@ -119,3 +119,18 @@ def test_bad_arguments_name_themselves():
         saturation.sample("tanh", 1.0, n=10).fraction_se(1.5)
     with pytest.raises(ValueError, match="std must be >= 0"):
         saturation.expected_derivative("tanh", -2.0)
+
+
+def test_closed_form_slope_matches_the_quadrature():
+    for name in ("relu", "leaky_relu", "elu", "selu", "gelu"):
+        for s in (0.5, 1.0, 3.0):
+            assert abs(saturation.closed_form_slope(name, s) - saturation.expected_derivative(name, s)) < 1e-10
+    slope = activations.get("leaky_relu", negative_slope=0.2)
+    assert saturation.closed_form_slope(slope, 1.0) == pytest.approx(0.6)
+
+
+def test_closed_form_slope_rejects_what_it_cannot_do():
+    with pytest.raises(ValueError, match="closed form"):
+        saturation.closed_form_slope("tanh", 1.0)
+    with pytest.raises(ValueError, match="std"):
+        saturation.closed_form_slope("relu", 0.0)

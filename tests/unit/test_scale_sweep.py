@@ -75,3 +75,36 @@ def test_he_scale_profile_names_bad_arguments(spirals):
         he_scale_profile(*spirals, 0.0, False)
     with pytest.raises(TypeError, match="depth must be a positive integer"):
         he_scale_profile(*spirals, 1.0, False, depth=2.5)
+
+
+def test_a_late_overflow_is_reported_without_its_step():
+    from types import SimpleNamespace
+
+    from initlab.scale_sweep import SweepPoint
+
+    def point(failed_at):
+        history = SimpleNamespace(diverged=True, failed_at=failed_at, loss=np.array([2.3]))
+        return SweepPoint(1.0, np.ones(3), np.ones(3), history)
+
+    assert point(SweepPoint.STABLE_STEPS).outcome == f"failed at step {SweepPoint.STABLE_STEPS}"
+    assert point(SweepPoint.STABLE_STEPS + 1).outcome == f"failed after step {SweepPoint.STABLE_STEPS}"
+
+
+def test_layer_factor_is_the_geometric_mean_factor_per_layer():
+    from initlab.scale_sweep import layer_factor
+
+    assert layer_factor([1.0, 0.5, 0.25, 0.125]) == pytest.approx(0.5)
+    assert layer_factor([2.0, 18.0]) == pytest.approx(9.0)
+    assert not np.isfinite(layer_factor([1.0, np.inf]))
+    with pytest.raises(ValueError, match="at least two layers"):
+        layer_factor([1.0])
+    with pytest.raises(ValueError, match="std\\[0\\] must be > 0"):
+        layer_factor([0.0, 1.0])
+
+
+def test_sweep_point_layer_factor_matches_the_relu_prediction_in_expectation(spirals):
+    # a bias-free relu network is positively homogeneous: the measured factor scales exactly with σ_w
+    x, y = spirals
+    build = lambda s: MLP([2] + [64] * 6 + [2], activation="relu", init=init.scaled_normal(s), rng=0)  # noqa: E731
+    small, large = scale_sweep(build, [1.0, 2.0], x, y, x, y, lr=1e-6, steps=1)
+    assert large.layer_factor / small.layer_factor == pytest.approx(2.0, rel=1e-5)

@@ -28,8 +28,8 @@ def test_no_answer_is_neither_right_nor_wrong():
     assert check.max_slope(None, None).right is None
     assert check.depth_bound(None, None).right is None
     assert check.tanh_shrinkage(None, None).right is None
-    assert check.relu_forward_factor(None).right is None
-    assert repr(check.relu_forward_factor(None)).startswith("Your turn:")
+    assert check.relu_default_rms(None).right is None
+    assert repr(check.relu_default_rms(None)).startswith("Your turn:")
 
 
 def test_right_answers():
@@ -39,7 +39,19 @@ def test_right_answers():
     measured = _shrinkage()
     assert abs(measured / 0.5 ** 9 - 1) < 0.02  # the solution's "both are close to 0.5^9"
     assert check.tanh_shrinkage(0.5 ** 9, measured).right is True
-    assert check.relu_forward_factor(1 / math.sqrt(6)).right is True
+    assert check.relu_default_rms(1 / math.sqrt(5 * 64)).right is True
+    assert check.relu_default_rms(0.0559).right is True  # rounded to three digits
+
+
+def test_relu_default_rms_is_where_the_networks_settle():
+    # A different route than the check's: measure deep layers of default relu networks, width 64.
+    x, _ = data.digits()
+    ms = []
+    for seed in range(8):
+        model = initlab.MLP([64] * 21, activation="relu", init="linear_default", rng=seed, dtype=np.float64)
+        model.forward(x[:256])
+        ms += [np.mean(h ** 2) for h in model.activations[9:-1]]
+    assert abs(math.sqrt(np.mean(ms)) * math.sqrt(5 * 64) - 1) < 0.05
 
 
 @pytest.mark.parametrize("verdict, explanation", [
@@ -54,10 +66,12 @@ def test_right_answers():
     (lambda: check.depth_bound(FRACTION, 20), "every layer halved"),
     (lambda: check.tanh_shrinkage(0.5, 0.5), "one layer's factor"),
     (lambda: check.tanh_shrinkage(0.5 ** 10, 0.5 ** 10), "10 factors"),
-    (lambda: check.relu_forward_factor(1 / 6), "second moment"),
-    (lambda: check.relu_forward_factor(1 / math.sqrt(3)), "only half"),
-    (lambda: check.relu_forward_factor(1 / math.sqrt(2)), "1/(3n)"),
-    (lambda: check.relu_forward_factor(6 ** -2.5), "five layers"),
+    (lambda: check.relu_default_rms(1 / 320), "mean square"),
+    (lambda: check.relu_default_rms(math.sqrt(2 / 320)), "pre-activations"),
+    (lambda: check.relu_default_rms(1 / math.sqrt(192)), "bias's own size"),
+    (lambda: check.relu_default_rms(1 / math.sqrt(384)), "weights' part"),
+    (lambda: check.relu_default_rms(1 / math.sqrt(6)), "zero-bias"),
+    (lambda: check.relu_default_rms(0), "vanish"),
 ])
 def test_slips_are_named(verdict, explanation):
     result = verdict()
@@ -68,7 +82,7 @@ def test_slips_are_named(verdict, explanation):
     lambda: check.max_slope(0.3, 0),
     lambda: check.depth_bound(1e-6, 30),
     lambda: check.tanh_shrinkage(0.01, 0.01),
-    lambda: check.relu_forward_factor(0.9),
+    lambda: check.relu_default_rms(0.9),
 ])
 def test_wrong_values(verdict):
     assert verdict().right is False
@@ -78,8 +92,8 @@ def test_wrong_values(verdict):
     lambda: check.max_slope("1/4", [0]),
     lambda: check.depth_bound([FRACTION], "23"),
     lambda: check.tanh_shrinkage({}, float("nan")),
-    lambda: check.relu_forward_factor(np.ones(3)),
-    lambda: check.relu_forward_factor(True),
+    lambda: check.relu_default_rms(np.ones(3)),
+    lambda: check.relu_default_rms(True),
 ])
 def test_wrong_types_are_answers_not_errors(verdict):
     assert verdict().right is False

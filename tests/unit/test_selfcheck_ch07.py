@@ -29,8 +29,8 @@ def test_relu_fixed_point():
 
 
 def test_chi1_for_depth():
-    assert check.chi1_for_depth(1 - 6 / 100).right is True  # from ξ_c ≈ 1/(1 − χ₁)
-    assert check.chi1_for_depth(math.exp(-6 / 100)).right is True  # from ξ_c = −1/ln χ₁
+    assert check.chi1_for_depth(1 - 6 / 100).right is True  # from d_c ≈ 1/(1 − χ₁)
+    assert check.chi1_for_depth(math.exp(-6 / 100)).right is True  # from d_c = −1/ln χ₁
     assert "factor 6" in repr(check.chi1_for_depth(0.99))
     assert "1 − χ₁" in repr(check.chi1_for_depth(0.06))
     assert check.chi1_for_depth(0.8).right is False
@@ -66,7 +66,7 @@ def test_quiz_numbers():
     critical = math.sqrt(2)
     assert abs(theory.chi1("relu", critical, 0.0) - 1) < 1e-12 and accepts(relu, critical)
     assert not accepts(relu, critical ** 2)
-    [depth] = [q for q in questions if "6\\xi_c" in q["question"]]
+    [depth] = [q for q in questions if "6d_c" in q["question"]]
     chi1 = 0.9
     xi_c = -1 / math.log(chi1)
     assert abs(theory.depth_scales("relu", math.sqrt(2 * chi1), 0.3)[1] / xi_c - 1) < 1e-9  # relu: χ₁ = σ_w²/2

@@ -41,7 +41,7 @@ def test_residual_growth():
     alpha_max = math.sqrt(10 ** (1 / 16) - 1)
     assert check.residual_growth(right, alpha_max).right is True
     assert "α instead of α²" in repr(check.residual_growth([(1 + a) ** 16 for a in alphas], alpha_max))
-    assert "g₁g₂/2" in repr(check.residual_growth([(1 + a * a / 2) ** 16 for a in alphas], alpha_max))
+    assert "variance gains" in repr(check.residual_growth([(1 + a * a / 2) ** 16 for a in alphas], alpha_max))
     assert "RMS ratio" in repr(check.residual_growth([math.sqrt(r) for r in right], alpha_max))
     assert "gave α²" in repr(check.residual_growth(right, alpha_max ** 2))
     assert "1/√L" in repr(check.residual_growth(right, 0.25))
@@ -85,7 +85,7 @@ def test_quiz_numbers():
     [residual] = [q for q in questions if "10 residual blocks" in q["question"]]
     assert accepts(residual, block_growth(1.0) ** 10) and not accepts(residual, block_growth(1.0) ** 5)
     [scaled] = [q for q in questions if "L = 16" in q["question"]]
-    growth = block_growth(16 ** -0.5) ** 16  # r = 1 + α² g₁g₂/2 with α = 1/√16
+    growth = block_growth(16 ** -0.5) ** 16  # r = 1 + α² σ_w,1² σ_w,2² / 2 with α = 1/√16
     assert abs(growth - (1 + 1 / 16) ** 16) < 1e-12 and accepts(scaled, growth)
     assert not accepts(scaled, math.e) and not accepts(scaled, block_growth(1.0) ** 16)
 

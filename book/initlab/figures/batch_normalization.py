@@ -67,8 +67,8 @@ class BatchNormScaleFigure:
         self.rms_line.set_data(*_finite(layers, m.rms))
         self.predicted_line.set_data(*_finite(layers, m.predicted))
         self.grad_line.set_data(*_finite(layers, m.grad_norm))
-        self.title.set_text(f"relu, {self.depth} hidden layers, {scale:g} × He init, "
-                            f"batch norm {'on' if batch_norm else 'off'}")
+        self.title.set_text(rf"relu, {self.depth} hidden layers, $\kappa = {scale:g}$ × He "
+                            rf"($\sigma_w = {scale:g}\sqrt{{2}}$), batch norm {'on' if batch_norm else 'off'}")
         self.text.set_text(self._summary(m))
 
     @staticmethod
@@ -217,10 +217,11 @@ def gradient_growth_figure(curves, predicted):
     network, with the predicted growth ``λ^((K - k)/2)`` dashed in the same colour (``predicted[label] = λ``)."""
     fig, ax = new_figure()
     colours = mpl.rcParams["axes.prop_cycle"].by_key()["color"]
-    for (label, norms), colour in zip(curves.items(), colours):
+    markers = ["o", "s", "^", "D", "v", "P"]  # overlapping curves stay distinguishable
+    for (label, norms), colour, marker in zip(curves.items(), colours, markers * len(curves)):
         hidden = np.asarray(norms[:-1], dtype=np.float64)  # the last entry is the output's
         k = np.arange(1, len(hidden) + 1)
-        ax.plot(*_finite(k, hidden / hidden[-1]), marker="o", markersize=3, color=colour, label=label)
+        ax.plot(*_finite(k, hidden / hidden[-1]), marker=marker, markersize=4, color=colour, label=label)
         ax.plot(k, predicted[label] ** ((len(hidden) - k) / 2), "--", color=colour, linewidth=1)
     ax.plot([], [], "--", color="black", linewidth=1, label=r"predicted $\lambda^{(K-k)/2}$")
     ax.set_yscale("log")

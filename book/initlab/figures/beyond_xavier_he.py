@@ -14,7 +14,20 @@ __all__ = ["variance_figure", "RESIDUAL_LABELS", "profile_figure", "ProfileFigur
 
 #: How the figures name the residual schemes of :data:`initlab.residual.SCHEMES`.
 RESIDUAL_LABELS = {"plain": "plain (no skips), He", "residual": "residual, He", "batch norm": "residual + batch norm",
-          "scaled": "residual, branches × 1/√L", "fixup": "Fixup"}
+                   "scaled": "residual, branches × 1/√L", "fixup": "Fixup"}
+
+# One marker and line style per curve, so that curves that lie on each other stay distinguishable.
+_MARKERS = ["o", "s", "^", "D", "v", "P"]
+_LINESTYLES = ["-", "--", "-.", ":", (0, (5, 1, 1, 1)), (0, (1, 2))]
+
+
+def _restyle(ax, label, i):
+    """Give the curve ``label`` that :func:`by_layer` just drew the ``i``-th marker and line style."""
+    for line in ax.get_lines():
+        if line.get_label() == label:
+            line.set_marker(_MARKERS[i % len(_MARKERS)])
+            line.set_linestyle(_LINESTYLES[i % len(_LINESTYLES)])
+            line.set_markersize(4)
 
 
 def variance_figure(variances, labels):
@@ -22,30 +35,37 @@ def variance_figure(variances, labels):
 
     ``labels[activation]`` names the standard rule for that activation (e.g. "He").
     """
-    fig, axes = new_figure(ncols=len(variances), figsize=(4.2 * len(variances), 3.4), layout="constrained")
+    fig, axes = new_figure(ncols=len(variances), figsize=(3.0 * len(variances) + 0.4, 3.6), layout="constrained")
     axes = np.atleast_1d(axes)
     for ax, (activation, by_scheme) in zip(axes, variances.items()):
-        for scheme, values in by_scheme.items():
-            label = f"{labels[activation]} (standard)" if scheme == "standard" else scheme
-            by_layer(ax, values, label=label)
+        for i, (scheme, values) in enumerate(by_scheme.items()):
+            if scheme == "standard":
+                label = f"standard rule ({labels[activation]})"
+            elif scheme == "orthogonal":
+                label = r"orthogonal, $\sigma_w = 1$"
+            else:
+                label = scheme
+            by_layer(ax, values, label=label, color=f"C{i}")
+            _restyle(ax, label, i)
         ax.axhline(1.0, color="0.5", lw=0.8, ls=":")
-        ax.set(title=f"{activation}, {len(values)} layers", xlabel="layer k",
-               ylabel=r"Var($z_k$) at initialization")
-        ax.legend(fontsize="small")
+        ax.set(title=f"{activation}, {len(values)} layers", xlabel="layer k")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), frameon=False)
+    axes[0].set_ylabel(r"Var($z_k$) at initialization")
     return fig
 
 
 def profile_figure(profiles):
     """Left: RMS of the stream per block; right: ‖∂ℓ/∂h_l‖; one curve per ``label: (rms, grad)``, log scales."""
-    fig, (ax_rms, ax_grad) = new_figure(ncols=2, figsize=(10, 4))
-    for label, (rms, grad) in profiles.items():
-        by_layer(ax_rms, rms, label, first_layer=0)
-        by_layer(ax_grad, grad, label, first_layer=0)
+    fig, (ax_rms, ax_grad) = new_figure(ncols=2, figsize=(9, 4.6))
+    for i, (label, (rms, grad)) in enumerate(profiles.items()):
+        for ax, values in ((ax_rms, rms), (ax_grad, grad)):
+            by_layer(ax, values, label, first_layer=0, color=f"C{i}")
+            _restyle(ax, label, i)
     ax_rms.set_ylabel(r"RMS of the stream $h_l$")
     ax_grad.set_ylabel(r"$\|\partial\ell/\partial h_l\|$")
     for ax in (ax_rms, ax_grad):
         ax.set_xlabel("block l (0 = after the input layer)")
-    ax_rms.legend(fontsize="small")
+    fig.legend(*ax_rms.get_legend_handles_labels(), loc="outside lower center", ncols=3, frameon=False)
     return fig
 
 
@@ -61,7 +81,7 @@ class ProfileFigure:
             for blocks in depths:
                 rms, grad = measure(scheme, x, y, blocks, width, rng)
                 self.data[scheme, blocks] = rms, grad, predicted_profile(scheme, blocks, rms[0], grad[-1])
-        self.figure, (self.ax_rms, self.ax_grad) = new_figure(ncols=2, figsize=(10, 4))
+        self.figure, (self.ax_rms, self.ax_grad) = new_figure(ncols=2, figsize=(9, 4))
         self.lines = {}
         for ax, key in ((self.ax_rms, "rms"), (self.ax_grad, "grad")):
             (measured,) = ax.plot([], [], "o-", markersize=3, label="measured")
@@ -75,10 +95,9 @@ class ProfileFigure:
             ax.set_xlabel("block l (0 = after the input layer)")
         self.ax_rms.set_ylabel(r"RMS of the stream $h_l$")
         self.ax_grad.set_ylabel(r"$\|\partial\ell/\partial h_l\|$")
-        self.ax_rms.legend(loc="upper left", fontsize="small")
-        self.text = self.ax_grad.text(0.02, 0.04, "", transform=self.ax_grad.transAxes, fontsize="small")
+        self.ax_rms.legend(loc="upper left")
         self.animated = [line for pair in self.lines.values() for line in pair] + [
-            self.text, self.ax_rms.title, self.ax_grad.title]
+            self.ax_rms.title, self.ax_grad.title]
 
     def update(self, scheme, blocks):
         rms, grad, (rms_pred, grad_pred) = self.data[scheme, blocks]
@@ -88,9 +107,13 @@ class ProfileFigure:
             ok = np.isfinite(values) & (values > 0)
             measured.set_data(l[ok], values[ok])
             predicted.set_data(*((l, pred) if pred is not None else ([], [])))
-        self.ax_rms.set_title(f"{RESIDUAL_LABELS[scheme]}, {blocks} blocks")
-        self.ax_grad.set_title("after one SGD step" if scheme == "fixup" else "at initialization")
-        self.text.set_text(self._summary(scheme, blocks))
+        rms, grad, _ = self.data[scheme, blocks]
+        self.ax_rms.set_title(f"{RESIDUAL_LABELS[scheme]}, {blocks} blocks\n"
+                              f"RMS $h_L$ / $h_0$: {format_ratio(rms[-1] / rms[0])}")
+        when = "after one SGD step" if scheme == "fixup" else "at initialization"
+        self.ax_grad.set_title(f"gradient {when}\n"
+                               rf"$\|\partial\ell/\partial h_0\|\,/\,\|\partial\ell/\partial h_L\|$: "
+                               f"{format_ratio(grad[0] / grad[-1])}")
 
     def _summary(self, scheme, blocks):
         rms, grad, _ = self.data[scheme, blocks]
@@ -108,7 +131,7 @@ def trajectories_figure(predicted, measured, contrast):
     """Two panels. Left: the (μ, ν) plane, ``predicted[start] = (means, variances)`` as lines and
     ``measured[start]`` as open circles, for each start. Right: variance against depth, ``contrast[activation]
     [start] = (means, variances)`` (entry 0 is the start), one line style per activation, one colour per start."""
-    fig, (plane, depth) = new_figure(ncols=2, figsize=(9, 3.6), layout="constrained")
+    fig, (plane, depth) = new_figure(ncols=2, figsize=(9, 4.6), layout="constrained")
     colours = {start: f"C{i}" for i, start in enumerate(predicted)}
     for start, (m, v) in predicted.items():
         plane.plot(m, v, "-", color=colours[start], lw=1, label=f"start {start}")
@@ -116,16 +139,16 @@ def trajectories_figure(predicted, measured, contrast):
         plane.plot(mm, mv, "o", mfc="none", color=colours[start], markersize=4)
     plane.plot([0], [1], "*", color="k", markersize=12, label="fixed point (0, 1)")
     plane.set(xlabel=r"mean $\mu$ of a layer's outputs", ylabel=r"variance $\nu$", yscale="log",
-              title="SELU, centred weights: map (lines), network (circles)")
-    plane.legend(fontsize="x-small")
+              title="SELU, centred weights:\nmap (lines), network (circles)")
+    plane.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncols=2, frameon=False)
     styles = ["-", "--", ":"]
     for style_, (activation, by_start) in zip(styles, contrast.items()):
         for start, (_, v) in by_start.items():
             depth.plot(np.arange(len(v)), v, style_, color=colours[start])
         depth.plot([], [], style_, color="k", label=activation)  # the legend names the line style only
     depth.set(xlabel="layer k", ylabel=r"variance of layer outputs", yscale="log",
-              title="Gaussian weights, pooled over units (map)")
-    depth.legend(fontsize="x-small")
+              title="Gaussian weights, pooled over units\n(map; colours: the starts on the left)")
+    depth.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncols=3, frameon=False)
     return fig
 
 
@@ -162,13 +185,13 @@ class DistributionFigure:
             stats = np.array(stats)
             self.measured[start] = (stats[:, 0], stats[:, 1])
         self.edges, self.grid = edges, grid
-        self.figure, ax = new_figure(figsize=(6, 3.4), layout="constrained")
-        (self.hist,) = ax.plot([], [], drawstyle="steps-post", color="C0", label="network (histogram)")
+        self.figure, ax = new_figure(figsize=(6.6, 3.6), layout="constrained")
+        (self.hist,) = ax.plot([], [], drawstyle="steps-post", color="C0", label="network")
         (self.curve,) = ax.plot([], [], color="C3", lw=1.5, label="prediction")
-        self.text = ax.text(0.98, 0.95, "", transform=ax.transAxes, ha="right", va="top", fontsize="small")
+        self.text = ax.text(0.98, 0.95, "", transform=ax.transAxes, ha="right", va="top")
         ax.axvline(-SELU_SCALE * SELU_ALPHA, color="0.6", ls=":", lw=0.8)
         ax.set(xlim=xlim, ylim=ylim, xlabel="value of a layer output", ylabel="density")
-        ax.legend(loc="upper left", fontsize="small")
+        ax.legend(loc="center right")  # empty in every frame: the densities are near 0 beyond 3
         self.ax = ax
         self.animated = [self.hist, self.curve, self.text, ax.title]
 

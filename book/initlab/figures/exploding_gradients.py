@@ -10,36 +10,53 @@ from ..training import outcome
 from .drawing import format_ratio, new_figure, training_curves
 from .vanishing_gradients import GradientNormFigure
 
-__all__ = ["LIMITS", "ExplodingGradientFigure", "ClippingFigure", "outcome_band", "clipped_words",
-           "recurrent_chain_figure", "loss_sweep_figure"]
+__all__ = ["LIMITS", "FINAL_EDGES", "PEAK_EDGES", "ExplodingGradientFigure", "ClippingFigure", "final_band",
+           "peak_band", "outcome_band", "clipped_words", "recurrent_chain_figure", "two_routes_figure"]
 
 #: The largest finite numbers of the two floating-point formats the chapter trains in.
 LIMITS = diagnostics.FLOAT_MAX
 
 
-def outcome_band(history):
-    """How a run ended, in bands that the float kernels do not move (chapter 4 measured the same seed under four
-    kernel families: final losses of unstable runs moved by up to 0.7, their largest losses by a factor of 1.6).
+#: Where the bands of :func:`final_band` and :func:`peak_band` change. Chapter 4 trained its grid of runs under four
+#: float arithmetics (OpenBLAS Haswell, Sandybridge, Prescott and SkylakeX kernels): the chaotic runs' final losses
+#: moved by up to 0.7 (0.52 to 0.76 for one run) and their largest losses by a factor of 1.6, and no run crossed an
+#: edge. The closest were a final loss of 0.957 (a run clipped at every step, the same to three decimals under every
+#: arithmetic) and 1.07 to 1.76 (the unclipped run at learning rate 0.3), and a largest loss of 11.5 to 11.7.
+FINAL_EDGES, PEAK_EDGES = (1.0, 2.0), (2.5, 10.0)
 
-    An overflow is given by its step and layer; otherwise the final loss (mean of the last 20 steps) as "at ln 10"
-    or one of the bands below 0.5, 0.5 to 1, 1 to 2, 2 or more, and the largest loss as "no spike above 2.5",
-    "largest 2.5 to 10" or its power of ten.
-    """
+
+def final_band(history):
+    """The final loss (mean of the last 20 steps) in words: "at ln 10" (within 0.05), "below 1", "1 to 2" or
+    "2 or more"; for a run that overflowed, "overflow, step N"."""
+    if history.diverged:
+        return f"overflow, step {history.failed_at}"
+    final = float(np.mean(history.loss[-20:]))
+    low, high = FINAL_EDGES
+    if abs(final - math.log(10)) < 0.05:
+        return "at ln 10"
+    return f"below {low:g}" if final < low else f"{low:g} to {high:g}" if final < high else f"{high:g} or more"
+
+
+def peak_band(history):
+    """The largest loss of a run in words: "below 2.5", "2.5 to 10", or "over 1e+NN" (its power of ten);
+    for a run that overflowed, "overflow, step N"."""
+    if history.diverged:
+        return f"overflow, step {history.failed_at}"
+    largest = float(np.max(history.loss))
+    low, high = PEAK_EDGES
+    if largest < low:
+        return f"below {low:g}"
+    if largest < high:
+        return f"{low:g} to {high:g}"
+    return f"over 1e{int(math.floor(math.log10(largest))):+03d}"
+
+
+def outcome_band(history):
+    """How a run ended, in bands that the float kernels do not move (see :data:`FINAL_EDGES`): an overflow by its
+    step and layer, otherwise "final loss <:func:`final_band`>, largest <:func:`peak_band`>"."""
     if history.diverged:
         return outcome(history)
-    final, largest = float(np.mean(history.loss[-20:])), float(np.max(history.loss))
-    if abs(final - math.log(10)) < 0.05:
-        end = "final loss at ln 10"
-    else:
-        end = "final loss " + ("below 0.5" if final < 0.5 else "0.5 to 1" if final < 1
-                               else "1 to 2" if final < 2 else "2 or more")
-    if largest < 2.5:
-        peak = "no spike above 2.5"
-    elif largest < 10:
-        peak = "largest 2.5 to 10"
-    else:
-        peak = f"largest over 1e{int(math.floor(math.log10(largest))):+03d}"
-    return f"{end}, {peak}"
+    return f"final loss {final_band(history)}, largest {peak_band(history)}"
 
 
 def clipped_words(fraction):
@@ -69,11 +86,11 @@ class ExplodingGradientFigure(GradientNormFigure):
                 self.norms(depth, scale)
         (self.predicted,) = self.ax.plot([], [], ":", color="black", linewidth=1.8, zorder=5,
                                          label=r"predicted, $\times\,\sigma_w/\sqrt{2}$ per layer")
-        self.ax.legend(loc="upper left", fontsize="x-small", ncols=3)  # above the float32 line
+        self.ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=2)  # below the axes, off the data
         for (name, limit), style in zip(LIMITS.items(), ("--", "-.")):
             self.ax.axhline(limit, color="0.45", linestyle=style, linewidth=1, label=f"{name} max {limit:.3g}")
             self.ax.text(0.99, limit * 3, f"{name} max {limit:.3g}", transform=self.ax.get_yaxis_transform(),
-                         ha="right", va="bottom", fontsize="x-small", color="0.3")
+                         ha="right", va="bottom", color="0.3")
         self.animated.append(self.predicted)
 
     def norms(self, depth, scale):
@@ -107,7 +124,7 @@ class ExplodingGradientFigure(GradientNormFigure):
                      f"at layer 1 (predicted {format_ratio(self.prediction(depth, scale)[0])}); "
                      f"‖∂ℓ/∂W_k‖ spans {format_ratio(np.min(weights))} to {format_ratio(np.max(weights))}")
         return (f"Gradient norms per layer, log scale, for a relu network with {depth} hidden layers and "
-                f"weights N(0, {scale:g}²/fan_in): {state}. {counts['float16']} of {depth + 1} layers exceed "
+                f"weights N(0, σ_w²/n_in), σ_w = {scale:g}: {state}. {counts['float16']} of {depth + 1} layers exceed "
                 f"the float16 maximum, {counts['float32']} the float32 maximum.")
 
 
@@ -150,9 +167,9 @@ class ClippingFigure:
         ax_loss.set_ylabel("training loss (mini-batch)")
         ax_grad.set_ylim(norms.min() / 3, norms.max() * 3)
         ax_grad.set_ylabel("global gradient norm")
-        ax_loss.legend(loc="lower left", fontsize="small")
-        ax_grad.legend(loc="upper right", fontsize="small")
-        self.text = ax_grad.text(0.03, 0.04, "", transform=ax_grad.transAxes, fontsize="small")
+        ax_loss.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncols=2)
+        ax_grad.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncols=2)
+        self.text = ax_grad.text(0.97, 0.95, "", transform=ax_grad.transAxes, ha="right", va="top")
         self.axes = (ax_loss, ax_grad)
         self.animated = [self.reference, self.loss, self.grad, self.threshold, *self.crosses, self.text,
                          ax_loss.title, ax_grad.title]
@@ -170,7 +187,7 @@ class ClippingFigure:
         self.crosses[2].set_data([run.failed_at] if run.diverged else [], [1.0] if run.diverged else [])
         steps = run.settings["steps"]
         self.threshold.set_data([0, steps] if tau != math.inf else [], [tau, tau] if tau != math.inf else [])
-        self.axes[0].set_title(f"lr {lr:g}, clipping {self._label(tau)}")
+        self.axes[0].set_title(f"η = {lr:g}, clipping {self._label(tau)}")
         self.axes[1].set_title(outcome_band(run))
         self.text.set_text(f"clipped at {run.clipped.mean():.0%} of {run.steps} steps" if run.steps else "")
 
@@ -199,14 +216,33 @@ def recurrent_chain_figure(curves):
     ax.set_yscale("log")
     ax.set_xlabel("steps back in time, T − t")
     ax.set_ylabel(r"$\|\partial\ell/\partial h_t\|$")
-    ax.legend(fontsize="small")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0))
     return fig
 
 
-def loss_sweep_figure(histories):
-    """Loss curves on a log axis for each ``label: History``; failed runs end at a labelled red cross."""
-    fig, ax = new_figure()
-    training_curves(ax, histories)
+def _loss_panel(ax, runs, title, ylim):
+    markers = ["o", "s", "^", "D", "v"]
+    for (label, h), marker in zip(runs.items(), markers):
+        steps = np.arange(h.steps)
+        ax.plot(steps, h.loss, marker=marker, markevery=max(1, h.steps // 8), markersize=5, linewidth=1.4,
+                label=label)
+        if h.diverged:
+            ax.plot([h.steps], [1.0], "x", color="red", markersize=10, markeredgewidth=2, clip_on=False,
+                    transform=blended_transform_factory(ax.transData, ax.transAxes))
     ax.set_yscale("log")
-    ax.legend(fontsize="small")
+    ax.set_ylim(*ylim)
+    ax.set_xlabel("step")
+    ax.set_title(title)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncols=1)
+
+
+def two_routes_figure(step_size_runs, depth_runs, step_size_title, depth_title, ylim=(0.1, 1e4)):
+    """Two panels of training loss against step (log axis, both ``ylim``), each ``label: History``: left the
+    runs that differ only in the learning rate, right those that differ only in the initial scale σ_w. A run
+    that climbs past the top leaves the panel there, and one that overflowed ends at a red cross on the top
+    edge. Legends sit below the panels, off the data."""
+    fig, (left, right) = new_figure(ncols=2, figsize=(8.0, 4.6))
+    _loss_panel(left, step_size_runs, step_size_title, ylim)
+    _loss_panel(right, depth_runs, depth_title, ylim)
+    left.set_ylabel("training loss (mini-batch)")
     return fig

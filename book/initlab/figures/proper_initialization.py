@@ -3,7 +3,7 @@
 import numpy as np
 
 from .. import propagation
-from .drawing import by_layer, format_ratio, new_figure, training_curves
+from .drawing import by_layer, format_ratio, new_figure
 
 __all__ = ["StdProfileFigure", "StdGradientSweepFigure", "symmetry_figure", "he_replication_figure",
            "scheme_comparison_figure"]
@@ -131,7 +131,8 @@ class StdGradientSweepFigure:
             line.set_data(layers[ok], np.asarray(values)[ok])
             bad = layers[~np.isfinite(values)]
             cross.set_data(bad, np.ones(bad.size))
-        self.title.set_text(f"weights N(0, {scale:g}²/fan_in): {self._training(p, short=True)}")
+        self.title.set_text(rf"weights $\mathcal{{N}}(0,\ \sigma_w^2/n_{{\rm in}})$, $\sigma_w = {scale:.3g}$: "
+                            f"{self._training(p, short=True)}")
 
     @staticmethod
     def _training(p, short=False):
@@ -175,15 +176,33 @@ def symmetry_figure(weights):
 
 def he_replication_figure(rms, histories):
     """Left: the signal's size per layer, measured (markers) and predicted (dashed), for each
-    ``label: (predicted, measured)`` in ``rms``. Right: the loss curves of ``histories``."""
+    ``label: (predicted, measured)`` in ``rms``. Right: the loss curves of ``histories``, ``label: History``;
+    a label that starts with one of ``rms``'s labels gets its colour, and the line styles tell the
+    runs of one scheme apart (solid, dashed, dotted in order); the loss axis ends at 1.5 times the largest
+    initial loss, so the spikes of unstable steps leave the panel. Both legends sit below their panels."""
     fig, (ax_rms, ax_loss) = new_figure(ncols=2)
+    colours = {}
     for i, (label, (predicted, measured)) in enumerate(rms.items()):
-        colour = f"C{i}"
+        colour = colours[label] = f"C{i}"
         by_layer(ax_rms, measured, f"{label}, measured", color=colour, linestyle="none")
         ax_rms.plot(np.arange(1, len(predicted) + 1), predicted, "--", color=colour, label=f"{label}, predicted")
     ax_rms.set_ylabel(r"rms of $h_k$ / rms of $x$")
-    ax_rms.legend(fontsize="small")
-    training_curves(ax_loss, histories)
+    styles, seen = ["-", "--", ":", "-."], {}
+    for i, (label, h) in enumerate(histories.items()):
+        scheme = next((s for s in rms if label.startswith(s)), label)
+        colour = colours.get(scheme, f"C{len(rms) + i}")
+        style = styles[seen.get(scheme, 0) % len(styles)]
+        seen[scheme] = seen.get(scheme, 0) + 1
+        ax_loss.plot(np.arange(h.steps), h.loss, style, color=colour, label=label, linewidth=1.2)
+        if h.diverged:
+            ax_loss.plot([h.steps], [h.loss[-1] if h.steps else 0], "x", color="red", markersize=10)
+    ax_loss.set_xlabel("step")
+    ax_loss.set_ylabel("training loss")
+    starts = [h.loss[0] for h in histories.values() if h.steps and np.isfinite(h.loss[0])]
+    if starts:  # isolated spikes of an unstable step would squash the curves: they leave the panel
+        ax_loss.set_ylim(0, 1.5 * max(starts))
+    for ax in (ax_rms, ax_loss):
+        ax.legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=2)
     return fig
 
 

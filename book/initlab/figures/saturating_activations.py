@@ -16,20 +16,31 @@ def _colours(names):
     return dict(zip(names, COLOURS))
 
 
+# Activations whose curves coincide (relu, leaky relu and elu for x > 0; relu, leaky relu and gelu at a mean slope
+# of 1/2) get different dash patterns, so they stay distinguishable without colour.
+LINESTYLES = {"relu": "-", "leaky_relu": (0, (5, 2)), "elu": (0, (1, 1.5)), "selu": (0, (6, 2, 1, 2)),
+              "gelu": (0, (3, 1.5, 1, 1.5, 1, 1.5))}
+
+
+def _style(name, colour):
+    return dict(color=colour, linestyle=LINESTYLES.get(name, "-"))
+
+
 def activations_figure(names, x_range=(-6.0, 6.0)):
     """Left: each activation ``f(x)``; right: its slope ``f'(x)``, on the same ``x_range``."""
     fig, (ax_f, ax_d) = new_figure(ncols=2)
     x = np.linspace(*x_range, 1201)  # contains 0, so relu's kink is drawn where it is
     for name, colour in _colours(names).items():
         f = _activations.get(name)
-        ax_f.plot(x, f(x), color=colour, label=name)
-        ax_d.plot(x, f.derivative(x), color=colour, label=name)
+        ax_f.plot(x, f(x), label=name, **_style(name, colour))
+        ax_d.plot(x, f.derivative(x), label=name, **_style(name, colour))
     ax_f.set_ylim(-2.0, 4.0)
     ax_f.set_xlabel("x")
     ax_f.set_ylabel("f(x)")
-    ax_f.legend(fontsize="small")
+    fig.legend(*ax_f.get_legend_handles_labels(), loc="outside lower center", ncols=4, fontsize="small")
     ax_d.axhline(0.25, color="grey", linestyle=":", linewidth=1)
-    ax_d.annotate("1/4, the sigmoid's peak", (x_range[0], 0.27), fontsize="small", color="grey")
+    # right of x = 2.5 every slope is far from 1/4 (tanh' < 0.03, sigmoid' < 0.08; the others near 1)
+    ax_d.annotate("1/4, the\nsigmoid's peak", (2.5, 0.29), fontsize="small", color="grey")
     ax_d.set_xlabel("x")
     ax_d.set_ylabel("f'(x)")
     return fig
@@ -57,8 +68,8 @@ class SaturationFigure:
 
         self.figure, (ax_slope, ax_sat, ax_z) = new_figure(ncols=3, figsize=(9.0, 3.4))
         for n in self.names:
-            ax_slope.plot(grid, self.slope[n], color=colours[n], label=n)
-            ax_sat.plot(grid, self.saturated[n], color=colours[n], label=n)
+            ax_slope.plot(grid, self.slope[n], label=n, **_style(n, colours[n]))
+            ax_sat.plot(grid, self.saturated[n], label=n, **_style(n, colours[n]))
         point_colours = [colours[n] for n in self.names]
         self.slope_points = ax_slope.scatter([], [], c=[], s=25, zorder=3, edgecolors="black", linewidths=0.5)
         self.sat_points = ax_sat.scatter([], [], c=[], s=25, zorder=3, edgecolors="black", linewidths=0.5)
@@ -72,7 +83,6 @@ class SaturationFigure:
             ax.set_ylabel(label)
         ax_slope.set_ylim(0, 1.45)  # selu's mean slope reaches λ(1/2 + α/2) ≈ 1.40 as s → 0
         ax_sat.set_ylim(-0.02, 1.0)
-        ax_slope.legend(fontsize="x-small", ncols=2, loc="upper left")
 
         # Right panel: z on a fixed axis; the shaded bands are where tanh (light) and sigmoid (dark) saturate.
         self.z = np.linspace(-15, 15, 601)
@@ -81,7 +91,11 @@ class SaturationFigure:
             for side, (lo, hi) in enumerate(((-15, -x_sat), (x_sat, 15))):
                 ax_z.axvspan(lo, hi, color=colours.get(name, "grey"), alpha=shade, linewidth=0,
                              label=None if side else f"{name} saturates (|z| > {x_sat:.2f})")
-        ax_z.legend(fontsize="x-small", loc="upper right")
+        # one legend for the three panels, below them, so that none covers a curve
+        handles, labels = ax_slope.get_legend_handles_labels()
+        band_handles, band_labels = ax_z.get_legend_handles_labels()
+        self.figure.legend(handles + band_handles, labels + band_labels, loc="outside lower center", ncols=5,
+                           fontsize="x-small")
         (self.density,) = ax_z.plot([], [], color="black")
         self.z_text = ax_z.text(0.03, 0.97, "", transform=ax_z.transAxes, va="top", fontsize="x-small")
         ax_z.set_xlim(-15, 15)

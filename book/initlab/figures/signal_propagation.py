@@ -77,20 +77,29 @@ def _phase_axes(ax, activation, sigma_w_max, sigma_b_max):
     ax.grid(False)
 
 
-def trainability_figure(accuracy, sigma_ws, depths, scales, sigma_b, activation="tanh"):
-    """Training accuracy (colour) for each ``σ_w`` (column) and depth (row), with ``ξ_c`` and ``6ξ_c``
-    (``scales``: one ``ξ_c`` per ``σ_w``) drawn over it (Schoenholz et al. 2017, Fig. 5 in miniature)."""
+def trainability_figure(accuracy, sigma_ws, depths, scales, sigma_b, activation="tanh", cut=None):
+    """Training accuracy (colour) for each ``σ_w`` (column) and depth (row), with the depth scale ``d_c`` and
+    ``6 d_c`` (``scales``: one ``d_c`` per ``σ_w``) drawn over it (Schoenholz et al. 2017, Fig. 5 in miniature).
+
+    With ``cut`` (a fraction), each cell shows only its side of the cut, in two colours and in words: a short
+    training run's accuracy moves with float32 rounding from one computer to another, its side of a cut that
+    no run comes near does not. Without it, the colour is the accuracy and each cell prints it."""
     accuracy = np.asarray(accuracy, dtype=np.float64)
     if accuracy.shape != (len(sigma_ws), len(depths)) or len(scales) != len(sigma_ws):
         raise ValueError(f"accuracy must have shape (len(sigma_ws), len(depths)) = ({len(sigma_ws)}, "
                          f"{len(depths)}) and scales one value per sigma_w, got {accuracy.shape} and {len(scales)}")
     fig, ax = new_figure()
     cols, rows = np.arange(len(sigma_ws)), np.arange(len(depths))
-    image = ax.pcolormesh(np.arange(len(sigma_ws) + 1) - 0.5, np.arange(len(depths) + 1) - 0.5, accuracy.T,
+    shown = accuracy if cut is None else np.where(accuracy > cut, 0.85, 0.15)
+    image = ax.pcolormesh(np.arange(len(sigma_ws) + 1) - 0.5, np.arange(len(depths) + 1) - 0.5, shown.T,
                           cmap="viridis", vmin=0.0, vmax=1.0)
     for i, j in np.ndindex(accuracy.shape):
-        ax.text(i, j, f"{accuracy[i, j]:.2f}", ha="center", va="center", fontsize="x-small",
-                color="black" if accuracy[i, j] > 0.5 else "white")
+        if cut is None:
+            label = f"{accuracy[i, j]:.2f}"
+        else:
+            label = f"{'above' if accuracy[i, j] > cut else 'below'}\n{100 * cut:g} %"
+        ax.text(i, j, label, ha="center", va="center", fontsize="x-small",
+                color="black" if shown[i, j] > 0.5 else "white")
     # Depth grows geometrically by row, so a depth L sits at row log(L / depths[0]) / log(ratio).
     log_depths = np.log(np.asarray(depths, dtype=np.float64))
 
@@ -98,7 +107,7 @@ def trainability_figure(accuracy, sigma_ws, depths, scales, sigma_b, activation=
         return np.interp(np.log(value), log_depths, rows, left=-0.5, right=len(depths) - 0.5)
 
     scales = np.asarray(scales, dtype=np.float64)
-    for factor, style, label in ((1, "--", r"$\xi_c$"), (6, "-", r"$6\,\xi_c$")):
+    for factor, style, label in ((1, "--", r"$d_c$"), (6, "-", r"$6\,d_c$")):
         ax.plot(cols, [row(factor * s) if math.isfinite(s) else len(depths) - 0.5 for s in scales],
                 style, color="white", linewidth=2, label=label)
     ax.set_xticks(cols, [f"{s:g}" for s in sigma_ws])
@@ -110,7 +119,8 @@ def trainability_figure(accuracy, sigma_ws, depths, scales, sigma_b, activation=
     ax.grid(False)
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2, fontsize="small", labelcolor="white",
               frameon=True, facecolor="0.35", framealpha=1.0)
-    fig.colorbar(image, ax=ax, label="training accuracy")
+    if cut is None:
+        fig.colorbar(image, ax=ax, label="training accuracy")
     return fig
 
 
@@ -258,6 +268,11 @@ def spectra_grid_figure(spectra, sigma_w, ylim=(1e-6, 1e2)):
                 (below,) = ax.plot([], [], "v", color=colour, markersize=3)
                 _draw(ax, line, below, spectra[depth, name, activation])
             ax.set_title(f"{activation}, {name}", fontsize="medium")
+            values = [spectra[depth, name, activation] for depth in depths]
+            if all(np.allclose(v, values[0], rtol=1e-6, atol=0) for v in values[1:]):
+                # the curves coincide: say so, or only the last one would show
+                ax.text(0.5, 0.6, f"all depths: the same curve\n(L = {', '.join(map(str, depths))})",
+                        transform=ax.transAxes, ha="center", va="bottom", fontsize="small")
             if row == len(INITS) - 1:
                 ax.set_xlabel("index i")
             if col == 0:

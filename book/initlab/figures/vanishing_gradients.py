@@ -13,7 +13,8 @@ class GradientNormFigure:
     """Chapter 1: the gradient at every layer of a freshly initialised network.
 
     ``update(depth, activation, scale)`` draws :func:`initlab.diagnostics.fresh_backprop_norms` of
-    ``MLP([n_in] + [width] * depth + [n_out])`` with weights ``N(0, scale² / fan_in)`` on the batch
+    ``MLP([n_in] + [width] * depth + [n_out])`` with weights ``N(0, scale² / fan_in)`` (the weight scale
+    σ_w = ``scale``) and zero biases on the batch
     ``(x, y)``: ``‖∂ℓ/∂h_k‖`` (the back-propagated signal, solid) and ``‖∂ℓ/∂W_k‖`` (what the update of
     layer k uses, dashed). Results are cached, so a redraw only moves artists.
     """
@@ -28,14 +29,14 @@ class GradientNormFigure:
                                        label=r"$\|\partial\ell/\partial W_k\|$")
         (self.overflow,) = ax.plot([], [], "x", color="red", markersize=9, clip_on=False,
                                    transform=ax.get_xaxis_transform())
-        self.text = ax.text(0.02, 0.04, "", transform=ax.transAxes, fontsize="small")
+        self.text = ax.text(0.02, 0.04, "", transform=ax.transAxes)
         self.animated = [self.line, self.weights_line, self.overflow, self.text, ax.title]
         ax.set_yscale("log")
         ax.set_ylim(*ylim)
         ax.set_xlim(0.5, max_depth + 1.5)
         ax.set_xlabel("layer k (1 = next to the input)")
         ax.set_ylabel("gradient norm")
-        ax.legend(loc="upper left", fontsize="small")
+        ax.legend(loc="upper left")
 
     def measure(self, depth, activation, scale):
         """``(‖∂ℓ/∂h_k‖, ‖∂ℓ/∂W_k‖)`` for the ``depth`` hidden layers and the output layer."""
@@ -53,7 +54,7 @@ class GradientNormFigure:
             line.set_data(layers[ok], values[ok])
         bad = layers[~(np.isfinite(signal) & np.isfinite(weights))]
         self.overflow.set_data(bad, np.ones(bad.size))
-        self.ax.set_title(f"{activation}, {depth} hidden layers, weights N(0, {scale:g}²/fan_in)")
+        self.ax.set_title(rf"{activation}, {depth} hidden layers, $\sigma_w = {scale:g}$, zero biases")
         self.text.set_text(self._summary(signal))
 
     @staticmethod
@@ -66,7 +67,8 @@ class GradientNormFigure:
     def describe(self, depth, activation, scale):
         signal, _ = self.measure(depth, activation, scale)
         return (f"Gradient norms per layer, log scale, for a {activation} network with {depth} hidden layers "
-                f"and weights N(0, {scale:g}²/fan_in). {self._summary(signal)}.")
+                f"and weights of scale σ_w = {scale:g} (variance σ_w²/fan_in), zero biases. "
+                f"{self._summary(signal)}.")
 
 
 class UpdateRatioFigure:
@@ -93,7 +95,7 @@ class UpdateRatioFigure:
             self.ratio_lines.append(ratio)
         ax_loss.set_xlabel("step")
         ax_loss.set_ylabel("training loss")
-        ax_loss.legend(fontsize="small")
+        ax_loss.legend(loc="center right")  # the loss curves leave this corner empty
         ratios = np.concatenate([h.update_ratio.ravel() for h in histories.values()])
         ratios = ratios[np.isfinite(ratios) & (ratios > 0)]
         ax_ratio.set_yscale("log")
@@ -164,17 +166,21 @@ def gradient_histograms_figure(model, bins=80):
         ax.hist(v, bins=edges, histtype="step", density=True, color=colour, label=f"h{k}")
     ax.set_xlabel(r"$\log_{10} |\partial \ell / \partial h_{k,i}|$ (units and examples)")
     ax.set_ylabel("density")
-    ax.legend(fontsize="small", ncols=2, title="layer")
+    fig.legend(loc="outside right upper", title="layer")  # beside the axes, never over a histogram
     return fig
 
 
 def remedies_figure(curves):
-    """Gradient norm per layer for each ``label: norms`` (the five remedies of chapter 1)."""
-    fig, ax = new_figure()
-    for label, g in curves.items():
-        by_layer(ax, g, label)
+    """Weight-gradient norm per layer for each ``label: norms`` (the five remedies of chapter 1).
+
+    Curves that lie on top of each other are told apart by their line styles; the legend sits below the axes.
+    """
+    fig, ax = new_figure(figsize=(7.0, 4.6))
+    styles = ["-", "--", ":", "-."]
+    for i, (label, g) in enumerate(curves.items()):
+        by_layer(ax, g, label, linestyle=styles[i % len(styles)])
     ax.set_ylabel(r"$\|\partial \ell / \partial W_k\|$")
-    ax.legend(fontsize="small", ncols=2)
+    fig.legend(loc="outside lower center", ncols=3)
     return fig
 
 
@@ -182,6 +188,7 @@ def training_figure(histories):
     """Left: loss curves. Right: how far each layer's weights moved from their initial values."""
     fig, (ax_loss, ax_move) = new_figure(ncols=2)
     training_curves(ax_loss, histories)
+    ax_loss.legend(loc="center right")  # the loss curves leave this corner empty
     for label, h in histories.items():
         # A run that failed at step 0 recorded no distances: an empty curve keeps its colour and label.
         by_layer(ax_move, h.distance_from_init[-1] if h.steps else [], label)

@@ -231,12 +231,17 @@ def layer_histograms_figure(models, bins=60):
 
 def depth_profile_figure(curves, ylabel):
     """Per-layer values on a log axis: ``curves`` maps a label to ``(predicted, measured)``; the prediction
-    is a line, the measurement markers of the same colour (non-finite ones are crossed, never drawn)."""
+    is a line, the measurement markers of the same colour (non-finite ones are crossed, never drawn). A label
+    containing "backward" gets a dashed line and square markers, so that crossing curves stay distinguishable
+    without colour."""
     fig, ax = new_figure()
     for label, (predicted, measured) in curves.items():
         predicted = np.asarray(predicted, dtype=np.float64)
-        (line,) = ax.plot(np.arange(1, len(predicted) + 1), predicted, label=label)
-        by_layer(ax, measured, None, linestyle="none", color=line.get_color())
+        backward = "backward" in label
+        (line,) = ax.plot(np.arange(1, len(predicted) + 1), predicted, label=label,
+                          linestyle="--" if backward else "-")
+        bad = by_layer(ax, measured, None, linestyle="none", color=line.get_color())
+        ax.lines[-2 if bad.size else -1].set_marker("s" if backward else "o")
     ax.set_xlabel("layer k")
     ax.set_ylabel(ylabel)
     ax.set_title("lines: predicted, markers: measured", fontsize="small", loc="left")

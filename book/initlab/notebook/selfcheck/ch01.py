@@ -13,7 +13,7 @@ from ... import activations, diagnostics, init
 from ...mlp import MLP
 from . import combine, number, training_digits
 
-__all__ = ["max_slope", "depth_bound", "tanh_shrinkage", "relu_forward_factor"]
+__all__ = ["max_slope", "depth_bound", "tanh_shrinkage", "relu_default_rms"]
 
 _SIGMOID = activations.get("sigmoid")
 
@@ -84,15 +84,19 @@ def tanh_shrinkage(predicted, measured):
     )
 
 
-def relu_forward_factor(factor):
-    """Exercise ``ex-vg-forward``: the ``factor`` by which one relu layer with U(±1/√n) weights multiplies the
-    standard deviation (the scale) of the activations."""
-    variance_times_n = 1 / 3  # U(±a) has variance a²/3, and a² = 1/n
-    relu_keeps = 1 / 2  # E[relu(z)²] = E[z²]/2 for a symmetric z
-    expected = math.sqrt(variance_times_n * relu_keeps)
-    return number(factor, expected, "the per-layer factor", rtol=0.02, slips=[
-        (expected ** 2, "you gave the factor of the second moment, 1/6; the scale is its square root"),
-        (math.sqrt(variance_times_n), "you left out that a relu keeps only half of the second moment"),
-        (math.sqrt(relu_keeps), "you took the weights' variance as 1/n; U(±1/√n) has variance 1/(3n)"),
-        (expected ** 5, "you gave the factor over five layers (one printed step), not over one")],
-        why="n · 1/(3n) · 1/2 = 1/6 for the second moment, so the scale shrinks by 1/√6 per layer.")
+def relu_default_rms(rms):
+    """Exercise ``ex-vg-forward``: the root mean square (``rms``) at which the activations of a deep relu network
+    of width 64 settle with PyTorch's default weights and biases, both U(±1/√n)."""
+    n = 64
+    sigma_w2, sigma_b2 = 1 / 3, 1 / (3 * n)  # U(±a) has variance a²/3, and a² = 1/n
+    fixed = (sigma_b2 / 2) / (1 - sigma_w2 / 2)  # m = (σ_w² m + σ_b²)/2 solved for m
+    expected = math.sqrt(fixed)
+    return number(rms, expected, "the root mean square", rtol=0.02, slips=[
+        (fixed, "you gave the mean square; its root is the root mean square"),
+        (math.sqrt(2 * fixed), "that is the pre-activations' size; relu keeps half of the mean square"),
+        (math.sqrt(sigma_b2), "that is the bias's own size; the weights add σ_w² m to it, and relu halves the sum"),
+        (math.sqrt(sigma_b2 / 2), "you left out the weights' part σ_w² m of the next pre-activation"),
+        (1 / math.sqrt(6), "that is the per-layer factor of the zero-bias network, not a size"),
+        (0.0, "with zero biases the activations would vanish; the default biases keep them alive")],
+        why="m = (σ_w² m + σ_b²)/2 with σ_w² = 1/3 and σ_b² = 1/(3n) gives m = 1/(5n), so the RMS is "
+            "1/√(5n) = 1/√320.")

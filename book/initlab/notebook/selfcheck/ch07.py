@@ -40,15 +40,15 @@ def relu_fixed_point(q_star, chi1):
 
 def chi1_for_depth(chi1):
     r"""Exercise ``ex-ch7-xi-divergence``: pass the value of :math:`\chi_1` below which a network of 100 layers is
-    deeper than :math:`6\xi_c` (from :math:`\xi_c \approx 1/(1 - \chi_1)` or from :math:`\xi_c = -1/\ln\chi_1`;
+    deeper than :math:`6 d_c` (from :math:`d_c \approx 1/(1 - \chi_1)` or from :math:`d_c = -1/\ln\chi_1`;
     both are accepted, they differ by 0.2 %)."""
-    exact = math.exp(-6 / 100)  # 100 = 6 ξ_c = −6/ln χ₁
+    exact = math.exp(-6 / 100)  # 100 = 6 d_c = −6/ln χ₁
     return number(chi1, exact, "χ₁", rtol=0.003, slips=[
-        (1 - 1 / 100, "you left out the factor 6: the limit is 6 ξ_c, not ξ_c"),
+        (1 - 1 / 100, "you left out the factor 6: the limit is 6 d_c, not d_c"),
         (6 / 100, "you gave 1 − χ₁, the distance from the critical line; the question asks for χ₁"),
         (1 - exact, "you gave 1 − χ₁, the distance from the critical line; the question asks for χ₁"),
-        (1 - 100 / 6, "you solved 6 = 100 ξ_c: the network depth is L = 100 = 6 ξ_c")],
-        why="Even 6 % below the critical line, a 100-layer network is past 6 ξ_c.")
+        (1 - 100 / 6, "you solved 6 = 100 d_c: the network depth is L = 100 = 6 d_c")],
+        why="Even 6 % below the critical line, a 100-layer network is past 6 d_c.")
 
 
 def scaled_gaussian_moments(mean_s2, mean_s4):

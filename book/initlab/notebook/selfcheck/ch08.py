@@ -62,7 +62,8 @@ def residual_growth(ratios, alpha_max):
     if unanswered is not None:
         return unanswered
     alphas, blocks = (0.0, 0.25, 0.5, 1.0), 16
-    expected = [block_growth(a) ** blocks for a in alphas]  # r = 1 + α² g₁g₂/2 with He's g₁ = 1, g₂ = 2
+    # r = 1 + α² σ_w,1² σ_w,2² / 2 with He's variance gains σ_w,1² = 1, σ_w,2² = 2 layer by layer
+    expected = [block_growth(a) ** blocks for a in alphas]
     try:
         values = [float(v) for v in ratios]
     except (TypeError, ValueError):
@@ -70,8 +71,9 @@ def residual_growth(ratios, alpha_max):
     if values is not None and len(values) == 4:
         for slip, explanation in [([(1 + a) ** blocks for a in alphas], "used α instead of α²: the branch's "
                                    "mean square is multiplied by α²"),
-                                  ([(1 + a * a / 2) ** blocks for a in alphas], "used g₁g₂/2 = 1/2; He's "
-                                   "layer-by-layer gains are g₁ = 1, g₂ = 2, so g₁g₂/2 = 1"),
+                                  ([(1 + a * a / 2) ** blocks for a in alphas], "used σ_w,1² σ_w,2² / 2 = "
+                                   "1/2; He's layer-by-layer variance gains are σ_w,1² = 1 and σ_w,2² = 2, "
+                                   "so σ_w,1² σ_w,2² / 2 = 1"),
                                   ([math.sqrt(e) for e in expected], "gave the RMS ratio; q is the mean square")]:
             if np.allclose(values, slip, rtol=0.01):
                 return not_yet(f"these ratios are what you get if you {explanation}.")
