@@ -40,13 +40,14 @@ import numpy as np
 
 from . import losses as _losses
 from .diagnostics import norm
+from .input_dependence import relative_spread
 from .mlp import MLP
 from .saturation import dead_fraction
 from .training import _check_data, train
 from ._checks import finite_number, positive_int
 
 __all__ = ["LOSS_TOLERANCE", "MAX_LOGIT_STD", "MAX_DRIFT", "MIN_INPUT_SPREAD", "UPDATE_RATIO_BAND",
-           "MAX_DEAD_FRACTION", "chance_loss", "expected_initial_loss", "input_spread", "update_ratios",
+           "MAX_DEAD_FRACTION", "chance_loss", "expected_initial_loss", "update_ratios",
            "profile", "Report", "Finding", "inspect", "findings", "compare", "CHANCE_BAND", "outcome"]
 
 #: The initial loss may differ from ln C by at most this fraction of ln C.
@@ -80,22 +81,6 @@ def expected_initial_loss(classes, logit_std):
     classes = positive_int(classes, "classes")
     s = finite_number(logit_std, "logit_std", nonnegative=True)
     return math.log(classes) + 0.5 * (1 - 1 / classes) * s * s
-
-
-def input_spread(h):
-    r"""How much a layer's output depends on the example: the root of the mean over units of the variance
-    across the batch, divided by the root mean square of all entries (0 if all entries are 0).
-
-    ``h`` is a ``(batch, units)`` array with at least two rows. Between 0 (every example gives the same
-    vector) and 1 (each unit has mean 0 over the batch).
-    """
-    h = np.asarray(h, dtype=np.float64)
-    if h.ndim != 2 or h.shape[0] < 2:
-        raise ValueError(f"h must be a (batch, units) array with at least 2 rows, got shape {h.shape}")
-    rms = math.sqrt(float(np.mean(np.square(h))))
-    if rms == 0.0 or not math.isfinite(rms):
-        return 0.0 if rms == 0.0 else math.nan
-    return math.sqrt(float(np.mean(h.var(axis=0)))) / rms
 
 
 def update_ratios(model, x, y, *, lr, momentum=0.0, steps=20, batch_size=None, rng=0):
@@ -165,7 +150,7 @@ def profile(model, x, y):
 
     Returns a dict: ``classes``, ``initial_loss``, ``logit_std`` (standard deviation of the output
     entries) and, per hidden layer, ``activation_rms`` (of :math:`h_k`), ``input_spread``
-    (:func:`input_spread` of :math:`h_k`) and ``backward_rms`` (root mean square per entry of
+    (:func:`~initlab.input_dependence.relative_spread` of :math:`h_k`) and ``backward_rms`` (root mean square per entry of
     :math:`\partial\ell/\partial h_k`).
     """
     x, y = _model_and_data(model, x, y)
@@ -180,7 +165,7 @@ def profile(model, x, y):
             logit_std=float(np.std(out.astype(np.float64))),
             activation_rms=np.array([math.sqrt(float(np.mean(np.square(h.astype(np.float64)))))
                                      for h in hidden]),
-            input_spread=np.array([input_spread(h) for h in hidden]),
+            input_spread=np.array([relative_spread(h) for h in hidden]),
             backward_rms=np.array([norm(g) / math.sqrt(g.size) for g in model.grad_activations[:-1]]),
         )
 
@@ -190,7 +175,7 @@ def inspect(model, x, y, *, lr, momentum=0.0, steps=20, batch_size=None, rng=0):
 
     One forward and backward pass on the whole of ``(x, y)`` (no update; use a batch of a few hundred
     examples) gives the initial loss, the logits' scale, and per hidden layer the activations' RMS, their
-    spread across examples (:func:`input_spread`), the back-propagated signal's RMS per entry and the
+    spread across examples (:func:`~initlab.input_dependence.relative_spread`), the back-propagated signal's RMS per entry and the
     dead units. Then ``steps`` SGD steps with ``lr``, ``momentum`` and ``batch_size`` on a copy of
     ``model`` (:func:`update_ratios`) give the update ratios and the dead units after those steps.
     ``model`` must be an :class:`initlab.MLP` with at least one hidden layer.

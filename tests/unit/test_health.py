@@ -47,18 +47,6 @@ def test_expected_initial_loss_matches_sampled_logits_to_second_order(classes, s
 # ------------------------------------------------------------------------------------------- per-layer measurements
 
 
-def test_input_spread_is_zero_for_identical_rows_and_one_for_centred_columns():
-    rng = np.random.default_rng(1)
-    row = rng.standard_normal(32)
-    assert health.input_spread(np.tile(row, (8, 1))) == pytest.approx(0.0, abs=1e-12)
-    assert health.input_spread(np.zeros((4, 3))) == 0.0
-    centred = rng.standard_normal((50, 16))
-    centred -= centred.mean(axis=0)
-    assert health.input_spread(centred) == pytest.approx(1.0, rel=1e-12)
-    # a constant offset c added to zero-mean unit-variance columns: spread 1/sqrt(1 + c²)
-    assert health.input_spread(centred / centred.std(axis=0) + 2.0) == pytest.approx(1 / math.sqrt(5), rel=1e-12)
-
-
 def test_profile_measures_what_its_docstring_says():
     model = digits_mlp(activation="relu", init="kaiming_normal")
     got = health.profile(model, X_PROBE, Y_PROBE)
@@ -167,8 +155,6 @@ def test_outcome_bands():
 @pytest.mark.parametrize("call, error, message", [
     (lambda: health.chance_loss(0), ValueError, "classes must be a positive integer"),
     (lambda: health.expected_initial_loss(10, -1.0), ValueError, "logit_std must be >= 0"),
-    (lambda: health.input_spread(np.zeros(5)), ValueError, "h must be a (batch, units) array"),
-    (lambda: health.input_spread(np.zeros((1, 5))), ValueError, "at least 2 rows"),
     (lambda: health.inspect("net", X_PROBE, Y_PROBE, lr=0.1), TypeError, "model must be an initlab.MLP"),
     (lambda: health.inspect(MLP([64, 10], rng=0), X_PROBE, Y_PROBE, lr=0.1), ValueError,
      "at least one hidden layer"),
