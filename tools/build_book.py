@@ -3,6 +3,7 @@
     python -m tools.build_book            # what `make book` runs
     python -m tools.build_book --offline  # what `make site` runs: the same build with no network
     python -m tools.build_book --chapter 02_xavier_initialization   # executes only that chapter, for its author
+    python -m tools.build_book --stored   # executes nothing: every chapter from its stored outputs, in a minute
 
 Uses the jupyter-book of the interpreter running this module. Every chapter is executed (see
 ``execute`` in _config.yml). Without ``-W`` Jupyter Book 1 exits 0 even when a cell fails (the
@@ -107,9 +108,20 @@ def main(argv: list[str] | None = None) -> int:
         help="build the book strictly, executing only this chapter (a notebook name in book/, without .ipynb; the "
         "others are rendered from their stored outputs), into a folder of its own under the system's temporary directory",
     )
+    parser.add_argument(
+        "--stored",
+        action="store_true",
+        help="build the book strictly but execute no chapter (all are rendered from their stored outputs, so the "
+        "sliders show no frames), into a folder of its own under the system's temporary directory: a quick look at "
+        "pages, numbering and links",
+    )
     args = parser.parse_args(argv)
+    if args.chapter and args.stored:
+        parser.error("--chapter and --stored exclude each other")
     if args.chapter:
         return build_chapter(args.chapter)
+    if args.stored:
+        return build_chapter(None)
 
     for required in (CONFIG, TOC):
         if not required.is_file():
@@ -145,20 +157,20 @@ def main(argv: list[str] | None = None) -> int:
     return returncode
 
 
-def build_chapter(name: str) -> int:
+def build_chapter(name: str | None) -> int:
     """One chapter's strict build, apart from the book's (several authors can build at once).
 
     Every page of the book is built, so that every link resolves, but only this chapter is executed:
     the others are rendered from their stored outputs. The configuration is the book's, written to a
     temporary folder with its local extensions' paths made absolute and the other chapters excluded
-    from execution.
+    from execution. With ``name=None`` no chapter is executed (``--stored``).
     """
     import yaml  # a dependency of jupyter-book
 
-    if not (SOURCE / f"{name}.ipynb").is_file():
+    if name is not None and not (SOURCE / f"{name}.ipynb").is_file():
         print(f"build_book: --chapter: book/{name}.ipynb not found", file=sys.stderr)
         return 2
-    where = Path(tempfile.gettempdir()) / f"initlab-build-{name}"
+    where = Path(tempfile.gettempdir()) / f"initlab-build-{name or 'stored'}"
     if where.exists():
         shutil.rmtree(where)
     where.mkdir()
@@ -166,15 +178,18 @@ def build_chapter(name: str) -> int:
     extensions = config["sphinx"]["local_extensions"]
     for extension, folder in extensions.items():
         extensions[extension] = str(ROOT / folder)
-    others = [p.name for p in SOURCE.glob("*.ipynb") if p.stem != name]
-    config["execute"]["exclude_patterns"] = [f"*{other}" for other in others]
+    if name is None:
+        config["execute"]["execute_notebooks"] = "off"
+    else:
+        others = [p.name for p in SOURCE.glob("*.ipynb") if p.stem != name]
+        config["execute"]["exclude_patterns"] = [f"*{other}" for other in others]
     (where / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
     command = jupyter_book_command(output=where, config=where / "_config.yml")
     start = time.perf_counter()
     returncode = subprocess.call(command, cwd=ROOT)
     status = "ok" if returncode == 0 else f"FAILED (exit code {returncode})"
-    print(f"build_book: {status}; {time.perf_counter() - start:.1f} s; open {where}/_build/html/{name}.html",
-          flush=True)
+    print(f"build_book: {status}; {time.perf_counter() - start:.1f} s; open {where}/_build/html/{name or 'index'}.html "
+          f"(browser tests on it: INITLAB_SITE={where}/_build/html)", flush=True)
     return returncode
 
 

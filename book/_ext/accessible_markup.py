@@ -1,11 +1,13 @@
 """Accessible markup for what the theme and docutils write, fixed as each page is written.
 
-Two things the theme and docutils write fail axe-core's serious/critical rules,
-and neither has a setting (tests/site/test_accessibility.py checks every page):
+Things the theme, myst-nb and docutils write fail axe-core's serious/critical rules or WCAG,
+and none has a setting (tests/site/test_accessibility.py checks every page):
 
 * pydata-sphinx-theme 0.17 makes each sidebar entry that has sub-pages collapsible with a
   ``<summary>`` holding only a decorative chevron: a button with no name ("summary-name"). Each
   one is named after the entry it opens, e.g. "For instructors: show or hide its pages".
+* myst-nb 1.4 labels the summary of every collapsed cell "Toggle hidden content" (aria-label), so a screen
+  reader never hears the visible "Show the check": the label is dropped and the visible words name it.
 * docutils 0.21 writes a bibliography as ``<div role="list">`` around entries with
   ``role="doc-biblioentry"``, a role DPUB-ARIA 1.1 deprecated because it is not a list item
   ("aria-required-children"). The entries become ``role="listitem"``, as DPUB-ARIA 1.1 advises.
@@ -30,6 +32,9 @@ def name_toc_toggles(soup):
 def accessible_markup(app, pagename, templatename, context, doctree):
     if "body" in context:
         context["body"] = context["body"].replace('role="doc-biblioentry"', 'role="listitem"')
+        # myst-nb names every collapsed cell's <summary> "Toggle hidden content", hiding its visible words
+        # ("Show the check") from screen readers (WCAG 2.5.3, label in name): the visible words name it.
+        context["body"] = context["body"].replace('<summary aria-label="Toggle hidden content">', "<summary>")
     generate = context.get("generate_toctree_html")  # pydata-sphinx-theme's, for this page
     if generate is None:
         return

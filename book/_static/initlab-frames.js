@@ -118,6 +118,26 @@
       root.setAttribute("data-initlab-frame", String(index));
     }
 
+    // On a narrow screen the frame keeps a legible width and its box scrolls sideways (initlab-frames.css):
+    // a box that scrolls is a tab stop, named, so keyboard users can scroll it too.
+    var box = img.parentElement;
+    if (box && box.classList.contains("initlab-frame-box")) {
+      var scrollable = function () {
+        if (box.scrollWidth > box.clientWidth + 1) {
+          box.tabIndex = 0;
+          box.setAttribute("role", "region");
+          box.setAttribute("aria-label", "Figure (scrolls sideways)");
+        } else {
+          box.removeAttribute("tabindex");
+          box.removeAttribute("role");
+          box.removeAttribute("aria-label");
+        }
+      };
+      window.addEventListener("resize", scrollable);
+      img.addEventListener("load", scrollable);
+      scrollable();
+    }
+
     for (var m = 0; m < controls.length; m++) {
       // Ranges fire `input` while dragging; selects fire `change`. Listening to both is harmless.
       controls[m].el.addEventListener("input", update);

@@ -17,7 +17,7 @@ import sitecheck
 def site() -> Path:
     if not (sitecheck.SITE / "index.html").is_file():
         pytest.fail(
-            f"The site has not been built: {sitecheck.SITE.relative_to(sitecheck.ROOT)}/index.html is missing. "
+            f"The site has not been built: {sitecheck.SITE}/index.html is missing. "
             "Build it first with `make book` (or `python -m tools.build_book`).",
             pytrace=False,
         )

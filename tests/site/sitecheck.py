@@ -12,6 +12,7 @@ import functools
 import http.server
 import json
 import math
+import os
 import re
 import threading
 from dataclasses import dataclass, field
@@ -22,7 +23,9 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 BOOK = ROOT / "book"
-SITE = BOOK / "_build" / "html"
+# The built site under test: the book's own build, or another (e.g. `python -m tools.build_book --stored`
+# builds into a temporary folder) named by $INITLAB_SITE.
+SITE = Path(os.environ.get("INITLAB_SITE") or BOOK / "_build" / "html").resolve()
 TOC = ROOT / "_toc.yml"
 LOCAL_HOST = "127.0.0.1"
 
@@ -97,9 +100,15 @@ def toc_files(toc: Path = TOC) -> list[str]:
     return [str(Path(f).with_suffix("")) if Path(f).suffix in (".ipynb", ".md") else f for f in found]
 
 
-def chapter_pages() -> list[str]:
-    """HTML pages (relative to the site) of the chapters: the notebooks listed in _toc.yml."""
+def notebook_pages() -> list[str]:
+    """HTML pages (relative to the site) of every notebook listed in _toc.yml: the chapters, and pages such as
+    the short answers and the checklist (launch buttons, code cells)."""
     return [f"{name}.html" for name in toc_files() if (BOOK / f"{name}.ipynb").is_file()]
+
+
+def chapter_pages() -> list[str]:
+    """HTML pages of the numbered chapters (01_..., the notebooks with explorers, exercises and a quiz)."""
+    return [page for page in notebook_pages() if re.match(r"\d\d_", page)]
 
 
 # ---------------------------------------------------------------------------- server and browser

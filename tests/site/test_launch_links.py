@@ -39,14 +39,14 @@ def notebook_path(path, prefix):
     return path[len(prefix):]
 
 
-@pytest.fixture(scope="module", params=sitecheck.chapter_pages(), ids=lambda page: page.removesuffix(".html"))
+@pytest.fixture(scope="module", params=sitecheck.notebook_pages(), ids=lambda page: page.removesuffix(".html"))
 def chapter(request, site):
     page = request.param
     return page, f"{BOOK}/{page.removesuffix('.html')}.ipynb", launch_links(site, page)
 
 
 def test_chapters_are_listed():
-    assert sitecheck.chapter_pages(), "no chapter notebooks in _toc.yml"
+    assert sitecheck.notebook_pages(), "no chapter notebooks in _toc.yml"
 
 
 def test_a_chapter_page_has_exactly_the_three_launch_links(chapter):

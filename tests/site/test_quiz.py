@@ -12,7 +12,7 @@ from sitecheck import chapter_pages
 
 from initlab.notebook import quiz
 
-CHAPTERS = chapter_pages()
+CHAPTERS = chapter_pages()  # the numbered chapters: each ends with a quiz
 
 
 def _feedback(question):

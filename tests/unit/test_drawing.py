@@ -108,7 +108,7 @@ def spoil_rcparams():
 def test_use_applies_the_book_style_by_default():
     spoil_rcparams()
     assert style.use() == "book"
-    assert mpl.rcParams["font.size"] == 10
+    assert mpl.rcParams["font.size"] == 11
     assert list(mpl.rcParams["figure.figsize"]) == [7.0, 3.6]
     assert mpl.rcParams["lines.linewidth"] == 1.8
     assert mpl.rcParams["axes.grid"] is True
@@ -156,3 +156,36 @@ def test_an_unknown_style_in_the_environment_is_refused_too(monkeypatch):
     with pytest.raises(ValueError, match="'huge'"):
         style.use()
     assert mpl.rcParams["font.size"] == before
+
+
+def test_displayed_size_follows_the_column_scale():
+    # 10 pt at 100 dpi is 13.9 px while the image fits the 820 px column; a wider image is scaled down.
+    assert style.displayed_px(10, 7.0) == pytest.approx(13.89, abs=0.01)
+    assert style.displayed_px(10, 8.2) == pytest.approx(13.89, abs=0.01)
+    assert style.displayed_px(10, 16.4) == pytest.approx(13.89 / 2, abs=0.01)
+    with pytest.raises(ValueError, match="width_in"):
+        style.displayed_px(10, 0)
+
+
+@pytest.mark.parametrize("width", [7.0, 9.0, 10.0, 12.7])  # the default width, up to the widest the book used
+def test_book_style_tick_and_legend_text_is_at_least_9_px_at_1366(width):
+    style.use("book")
+    fig, ax = drawing.new_figure(figsize=(width, 3.4))
+    ax.plot([1, 10, 100], [0.1, 1, 10], label="measured")
+    ax.plot([1, 10, 100], [0.2, 2, 20], label="predicted")
+    ax.set_xscale("log")
+    ax.set_xlabel("layer")
+    ax.legend()
+    px, text = style.smallest_text_px(fig)
+    assert px >= style.MIN_TEXT_PX, f"{text!r} shows at {px:.1f} px in a {width} in wide figure"
+    sizes = dict((t, p) for p, t in style.text_sizes(fig))
+    assert sizes["measured"] >= mpl.rcParams["font.size"], "legend text smaller than the base size"
+
+
+def test_smaller_local_fonts_are_measured_too():
+    style.use("book")
+    fig, ax = drawing.new_figure(figsize=(12.7, 3.4))
+    ax.plot([0, 1], [0, 1], label="line")
+    ax.legend(fontsize="x-small")
+    px, text = style.smallest_text_px(fig)
+    assert text == "line" and px < style.MIN_TEXT_PX

@@ -394,3 +394,19 @@ def test_explorers_lists_those_in_use_oldest_first_and_forgets_the_rest():
     gc.collect()
     assert second in explorer.explorers() and len(keys) == 2
     assert all(e.key != min(keys, key=lambda k: int(k.split("-")[0])) for e in explorer.explorers())
+
+
+def test_on_a_narrow_screen_the_frame_keeps_the_width_at_which_its_text_is_9_px():
+    """The frame box carries the narrowest width at which the figure's smallest text still shows at 9 CSS px
+    (initlab-frames.css keeps a phone's frame at least that wide and lets it scroll sideways)."""
+    from initlab.figures import style
+
+    ramp = Ramp()
+    ramp.figure.axes[0].set_title("small", fontsize=8)  # the smallest text: 8 pt = 11.1 px at 100 dpi
+    e = ramp_explorer(ramp)
+    text = e.to_html()
+    width = round(2.0 * explorer.FRAME_DPI)
+    legible = int(re.search(r"--initlab-legible-width: (\d+)px", text).group(1))
+    assert legible == int(np.ceil(width * style.MIN_TEXT_PX / (8 * explorer.FRAME_DPI / 72)))
+    assert 0 < legible <= width
+    assert '<div class="initlab-frame-box"' in text and text.index("initlab-frame-box") < text.index("<img")

@@ -2,6 +2,7 @@
 
 import copy
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -106,3 +107,59 @@ def test_a_formula_answer_is_shown_with_its_spoken_form_for_screen_readers():
     for answer in spoken:
         shown = answer["answer"] + f'<span class="initlab-spoken">{answer["spoken"]}</span>'
         assert json.dumps(shown)[1:-1] in script
+
+
+def _contrast(a, b):
+    """WCAG contrast ratio of two #rrggbb colours."""
+
+    def luminance(colour):
+        r, g, b = (int(colour.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4))
+        f = lambda v: v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4  # noqa: E731
+        return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b)
+
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_the_palette_is_quiet_and_every_text_is_readable_on_its_background():
+    p = quiz.PALETTE
+    text = p["--jq-text-color"]
+    pairs = {  # text shown on each background jupyterquiz paints
+        "question panel": (text, p["--jq-multiple-choice-bg"]),
+        "select-all panel": (text, p["--jq-many-choice-bg"]),
+        "numeric panel": (text, p["--jq-numeric-bg"]),
+        "entry box": (text, p["--jq-numeric-input-bg"]),
+        "entry label": (p["--jq-numeric-input-label"], p["--jq-numeric-bg"]),
+        "right answer": (text, p["--jq-correct-color"]),
+        "wrong answer": (text, p["--jq-incorrect-color"]),
+        "link": (p["--jq-link-color"], p["--jq-multiple-choice-bg"]),
+    }
+    low = {name: round(_contrast(*pair), 2) for name, pair in pairs.items() if _contrast(*pair) < 4.5}
+    assert not low, f"contrast under 4.5:1: {low}"
+    # One panel colour for every kind of question (jupyterquiz's default: purple and orange cards).
+    assert len({p[k] for k in ("--jq-multiple-choice-bg", "--jq-many-choice-bg", "--jq-numeric-bg")}) == 1
+
+
+def test_the_quiz_text_is_body_sized():
+    """jupyterquiz sets 16-20 pt; the quiz's own style brings every text back to the body size (1rem or less)."""
+    html = "".join(output.get("text/html", "") for output in _shown(quiz.names()[0]))
+    style = html[html.rindex("<style>"):]
+    for selector in (".Quiz {", ".Quiz .Feedback {", ".Quiz .Input {", ".Quiz .InpLabel {", ".Quiz .Input-text {"):
+        rule = style[style.index(selector):].split("}", 1)[0]
+        size = re.search(r"font-size:\s*([\d.]+)rem", rule)
+        assert size and float(size.group(1)) <= 1, f"{selector} font-size: {rule}"
+
+
+def test_the_quiz_script_sets_an_unloaded_mathjax_aside_and_puts_it_back():
+    """On a built page the quiz's script runs before MathJax has loaded (see quiz._HIDE_UNLOADED_MATHJAX)."""
+    from jupyterquiz.dynamic import display as jupyterquiz_display
+
+    plain = jupyterquiz_display.display
+    shown = _shown(quiz.names()[0])
+    assert jupyterquiz_display.display is plain, "jupyterquiz's display was left patched"
+    scripts = [output["application/javascript"] for output in shown if "application/javascript" in output]
+    assert len(scripts) == 1
+    script = scripts[0]
+    assert script.startswith(quiz._HIDE_UNLOADED_MATHJAX) and script.endswith(quiz._RESTORE_MATHJAX)
+    assert "show_questions" in script
+    assert [sorted(output) for output in shown].count(["application/javascript", "text/plain"]) == 1

@@ -345,3 +345,80 @@ def test_package_dependencies_keep_what_colab_has_and_pin_the_quiz_package_as_th
     assert pinned == {"jupyterquiz"}
     book_pin = re.search(r"(?im)^jupyterquiz==(\S+)$", (ROOT / "requirements.txt").read_text())[1]
     assert names["jupyterquiz"] == f"jupyterquiz=={book_pin}"
+
+
+# --- the chapters' check cells ----------------------------------------------------------------------------
+# A cell that measures and prints a table does not also assert: its assertions sit in the next code cell, a
+# *check cell* (tags "hide-input" and "check"), which the site shows collapsed as "Show the check" and the
+# slides leave out. Code inside a solution (a {solution-start} ... {solution-end} gate) may assert: it is
+# the answer, hidden in its dropdown.
+
+CHAPTERS = sorted((ROOT / "book").glob("0*.ipynb"))
+CHECK_TAGS = {"hide-input", "check"}
+CHECK_PROMPTS = {"code_prompt_show": "Show the check", "code_prompt_hide": "Hide the check"}
+_ASSERT = re.compile(r"^[ \t]*assert\b", re.MULTILINE)
+
+
+def _code_cells_outside_solutions(nb):
+    """(index, cell) of every code cell not inside a gated solution."""
+    from tools.slides import _after, _scan  # the slide rule's own reading of solution gates
+
+    in_solution = False
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown":
+            in_solution = _after(_scan(cell.source), in_solution)
+        elif cell.cell_type == "code" and not in_solution:
+            yield index, cell
+
+
+def _first_line(cell):
+    return next((line.strip() for line in cell.source.splitlines() if line.strip()), "")[:60]
+
+
+def test_every_assertion_outside_a_solution_is_in_a_check_cell():
+    offenders = []
+    for path in CHAPTERS:
+        nb = nbformat.read(path, as_version=4)
+        for index, cell in _code_cells_outside_solutions(nb):
+            if _ASSERT.search(cell.source) and not CHECK_TAGS <= set(cell.metadata.get("tags", [])):
+                offenders.append(f"{path.name}, cell {index}: asserts but is not a check cell "
+                                 f"({_first_line(cell)!r})")
+    assert not offenders, (f"{len(offenders)} code cells assert in the reading path (move the assertions to a "
+                           "check cell after them, tags ['hide-input', 'check']):\n  " + "\n  ".join(offenders))
+
+
+def test_check_cells_follow_the_convention():
+    """Tags, the "Show the check" prompts, a first line saying what is verified, and no output."""
+    offenders = []
+    for path in CHAPTERS:
+        nb = nbformat.read(path, as_version=4)
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code" or "check" not in cell.metadata.get("tags", []):
+                continue
+            where = f"{path.name}, cell {index}"
+            if not CHECK_TAGS <= set(cell.metadata.get("tags", [])):
+                offenders.append(f"{where}: tags {cell.metadata.get('tags')}, needs {sorted(CHECK_TAGS)}")
+            prompts = {k: cell.metadata.get("mystnb", {}).get(k) for k in CHECK_PROMPTS}
+            if prompts != CHECK_PROMPTS:
+                offenders.append(f"{where}: mystnb prompts {prompts}, expected {CHECK_PROMPTS}")
+            if not _first_line(cell).startswith("# Check: "):
+                offenders.append(f"{where}: starts {_first_line(cell)!r}, expected '# Check: <what is verified>'")
+            if cell.get("outputs"):
+                offenders.append(f"{where}: has {len(cell.outputs)} output(s); a check cell only asserts")
+    assert not offenders, "check cells off the convention:\n  " + "\n  ".join(offenders)
+
+
+_TEST_TALK = re.compile(r"\(asserted\)|Student's t", re.IGNORECASE)
+
+
+def test_no_chapter_prose_talks_about_what_is_asserted():
+    """The narrative says what was measured and what it means, not which test statistic guards it."""
+    offenders = []
+    for path in CHAPTERS:
+        nb = nbformat.read(path, as_version=4)
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type == "markdown":
+                for match in _TEST_TALK.finditer(cell.source):
+                    context = cell.source[max(0, match.start() - 40):match.end() + 20].replace("\n", " ")
+                    offenders.append(f"{path.name}, cell {index}: {context!r}")
+    assert not offenders, "chapter prose that talks about the checks:\n  " + "\n  ".join(offenders)

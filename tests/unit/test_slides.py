@@ -26,6 +26,13 @@ def _bootstrap_cell():
     return cell
 
 
+def _check_cell(source="# Check: the measured factor is the predicted one\nassert abs(x - 1) < 0.1"):
+    cell = new_code_cell(source)
+    cell.metadata["tags"] = ["hide-input", "check"]
+    cell.metadata["mystnb"] = {"code_prompt_show": "Show the check", "code_prompt_hide": "Hide the check"}
+    return cell
+
+
 # (cell, slide type the rule must give it), in notebook order: the order matters (setup, solutions).
 SYNTHETIC = [
     (new_markdown_cell("# 1. A chapter\n\n```{admonition} Learning objectives\n:class: tip\n1. one\n```"), "slide"),
@@ -40,6 +47,7 @@ SYNTHETIC = [
     (new_code_cell("explorer = explore(fig, depth=Slider([1, 2]))\nexplorer"), "subslide"),
     (_image_cell("figures.static_figure()"), "subslide"),
     (new_code_cell("x = 2"), "-"),
+    (_check_cell(), "skip"),  # a check cell: on the site collapsed, on a slide never
     (_bootstrap_cell(), "skip"),
     (new_markdown_cell("## 1.2 Exercises"), "slide"),
     (new_markdown_cell("````{exercise} Ex\n:label: ex-a\nDo it.\n````\n\n"
@@ -183,13 +191,16 @@ def test_deck_notebook_splits_marks_and_drops_widget_views(refs):
     nb.cells[8].outputs = [widget]
     deck = slides.deck_notebook(nb, refs)
     kinds = [c.metadata["slideshow"]["slide_type"] for c in deck.cells]
-    assert len(deck.cells) > len(nb.cells)  # the exercise cell became exercise + answer pieces
+    shown = [c for c in nb.cells if "check" not in c.metadata.get("tags", [])]
+    assert len(deck.cells) > len(shown)  # the exercise cell became exercise + answer pieces
     answer = next(c for c in deck.cells if "The start of the answer" in c.source)
     assert answer.metadata["slideshow"]["slide_type"] == "notes"
     assert kinds.count("slide") == 4 and deck.metadata["title"] == "1. A chapter"
     assert all("application/vnd.jupyter.widget-view+json" not in o.get("data", {})
                for c in deck.cells for o in c.get("outputs", []))
     assert nb.cells[8].outputs[0]["data"].get("application/vnd.jupyter.widget-view+json"), "input left alone"
+    assert not any("check" in c.metadata.get("tags", []) for c in deck.cells), "a check cell reached the deck"
+    assert not any("# Check:" in c.source for c in deck.cells)
 
 
 # ------------------------------------------------------------------------------------ command line

@@ -12,7 +12,8 @@ which both RISE in JupyterLab and nbconvert read), first match wins:
 cell                                                           slide type
 =============================================================  ============
 code before the first ``##`` section (the Colab bootstrap and  ``skip``: it must run, nobody needs to
-the setup cell), or code tagged ``remove-cell``                 see it
+the setup cell), code tagged ``remove-cell``, or a *check       see it (an exported deck leaves check
+cell* (tagged ``check``: assertions after a table)              cells out altogether)
 Markdown with a ``#`` or ``##`` heading (title, sections)       ``slide``
 Markdown with a ``###`` heading, an ``{exercise}`` or a         ``subslide`` (a new vertical slide)
 ``{prf:...}`` block (proposition, proof, definition)
@@ -95,6 +96,9 @@ _FENCE_OPEN = re.compile(r"^(`{3,}|~{3,}|:{3,})\s*(?:\{([\w:.-]+)\})?(.*)$")
 _TARGET = re.compile(r"\(\S+\)=")  # a MyST label target line, `(label)=`
 _SOLUTION_GATE = {"solution-start", "solution-end"}
 _SOLUTIONS = _SOLUTION_GATE | {"solution"}
+# Code cells no audience needs: the Colab bootstrap (remove-cell) and the check cells, whose assertions
+# guard the table above them (the site shows them collapsed, a deck not at all).
+_HIDDEN_FROM_SLIDES = {"remove-cell", "check"}
 
 
 # ------------------------------------------------------------------------------------------- the rule
@@ -165,7 +169,7 @@ def slide_types(cells) -> list[str]:
                 kind = CONTINUE
             in_section = in_section or 2 in scan.headings
         elif cell.cell_type == "code":
-            if not in_section or "remove-cell" in cell.metadata.get("tags", []):
+            if not in_section or _HIDDEN_FROM_SLIDES & set(cell.metadata.get("tags", [])):
                 kind = SKIP
             elif in_solution:
                 kind = NOTES
@@ -377,6 +381,8 @@ def deck_notebook(nb, refs: References):
     deck = deepcopy(nb)
     cells = []
     for cell in deck.cells:
+        if cell.cell_type == "code" and "check" in cell.metadata.get("tags", []):
+            continue  # a check cell guards the table above it; a talk does not show it
         if cell.cell_type == "markdown":
             for piece in split_markdown(cell.source):
                 cells.append(nbformat.v4.new_markdown_cell(piece))

@@ -32,6 +32,8 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from PIL import Image
 
+from ..figures import style
+
 __all__ = ["Slider", "Dropdown", "Explorer", "explore", "explorers", "static_mode", "ENV_VAR"]
 
 ENV_VAR = "INITLAB_STATIC"
@@ -217,6 +219,7 @@ class Explorer:
         self.target.update(**self.params(start))
         current = self.settings().index(tuple(start))
         width, height = (int(round(v * FRAME_DPI)) for v in self.target.figure.get_size_inches())
+        legible = self.legible_width(width)
         esc = html.escape
         # Each control names the image it changes (aria-controls), for assistive technology.
         frame_id = f"initlab-{self.key}-frame"
@@ -242,9 +245,25 @@ class Explorer:
         payload = json.dumps(data, separators=(",", ":")).replace("<", "\\u003c")
         return (f'<div class="initlab-explorer" id="initlab-{self.key}" data-initlab-explorer>'
                 f'<div class="initlab-controls">{"".join(rows)}</div>'
+                f'<div class="initlab-frame-box" style="--initlab-legible-width: {legible}px">'
                 f'<img class="initlab-frame" id="{frame_id}" src="{frames[current]}" alt="{esc(alts[current])}" '
-                f'width="{width}" height="{height}">'
+                f'width="{width}" height="{height}"></div>'
                 f'<script type="application/json" class="initlab-explorer-data">{payload}</script></div>')
+
+    def legible_width(self, width):
+        """The narrowest the ``width``-pixel frames may be shown with their smallest text still at
+        ``style.MIN_TEXT_PX`` (9 CSS px).
+
+        On a phone the column is about 350 px, half a frame: scaled to fit, an 11-point tick label would
+        show at 7.6 px. A second, narrower set of frames would double the page's largest part (the frames
+        are most of a chapter page's weight), so instead, on narrow screens, initlab-frames.css keeps the
+        frame at least this wide and lets it scroll sideways inside its box (or the reader turns the phone).
+        """
+        smallest = min((points for points, _ in style.text_sizes(self.target.figure, draw=False)), default=None)
+        if smallest is None:
+            return width
+        natural_px = smallest * FRAME_DPI / 72
+        return int(min(width, np.ceil(width * style.MIN_TEXT_PX / natural_px)))
 
     # Display ----------------------------------------------------------------------------------
     def _repr_mimebundle_(self, include=None, exclude=None):

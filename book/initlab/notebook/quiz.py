@@ -25,28 +25,49 @@ from IPython.display import HTML, display
 
 __all__ = ["show", "load", "validate", "names"]
 
-# jupyterquiz's palette, with contrasts of at least 4.5:1 (WCAG AA) for every text it shows: white on the
-# question panels and on an answered button (dark green or red), the entry box dark so typed text is white on it.
+# jupyterquiz's palette, replaced by a quiet one that matches the book: a light grey panel per question, dark
+# text, white answer buttons, and the light green and red tints of the book's theme for right and wrong (the
+# answer's text stays dark on them). Every text/background pair has a contrast of at least 4.5:1 (WCAG AA;
+# tests/unit/test_quiz.py computes them). The panel carries its own colours, so it reads the same in a light or a
+# dark JupyterLab. On the book's pages, book/_static/initlab-pages.css restyles it with the theme's variables
+# instead, in light and dark mode.
 PALETTE = {
-    "--jq-multiple-choice-bg": "#392061",
-    "--jq-many-choice-bg": "#7a2e0e",
-    "--jq-numeric-bg": "#392061",
-    "--jq-numeric-input-bg": "#1d0f33",
-    "--jq-numeric-input-label": "#fafafa",
-    "--jq-correct-color": "#006b12",
-    "--jq-incorrect-color": "#b00000",
-    "--jq-text-color": "#fafafa",
+    "--jq-multiple-choice-bg": "#f3f4f5",
+    "--jq-many-choice-bg": "#f3f4f5",
+    "--jq-numeric-bg": "#f3f4f5",
+    "--jq-string-bg": "#f3f4f5",
+    "--jq-mc-button-bg": "#ffffff",
+    "--jq-mc-button-border": "#d1d5da",
+    "--jq-mc-button-inset-shadow": "#d1d5da",
+    "--jq-numeric-input-bg": "#ffffff",
+    "--jq-numeric-input-label": "#222832",
+    "--jq-numeric-input-shadow": "#d1d5da",
+    "--jq-correct-color": "#d6ece1",
+    "--jq-incorrect-color": "#f9e1e4",
+    "--jq-text-color": "#222832",
+    "--jq-link-color": "#0a6b7c",
 }
 
-# Two fixes jupyterquiz 2.9.6.4 needs for its quizzes to be readable and usable by everyone. Its feedback line
-# and the label of a numeric entry box sit on the page's own background (white, or near black in a dark theme)
-# in a fixed colour, unreadable in one theme or the other: each question becomes one dark panel, and the feedback
-# takes light shades of green and red. And that label is not tied to its box, so a screen reader announces an
-# unlabelled text field: the script ties each label to the box that follows it, once the quiz is drawn.
+# What jupyterquiz 2.9.6.4 needs besides colours. Its sizes (16-20 pt) become the body text's; its feedback line
+# sits on the panel with a coloured edge; a choice that is only math carries a hidden spoken form. And the label
+# of a numeric entry box is not tied to its box, so a screen reader announces an unlabelled text field: the
+# script ties each label to the box that follows it, once the quiz is drawn.
 _ACCESSIBILITY = """<style>
-.Quiz { background-color: #392061; color: #fafafa; padding-bottom: 6px; }
-.Quiz .Feedback.correct { color: #8fe39a; }
-.Quiz .Feedback.incorrect { color: #ffb3b3; }
+.Quiz { background-color: #f3f4f5; color: #222832; border: 1px solid #d1d5da; border-radius: 8px;
+  padding-bottom: 6px; font-family: inherit; font-size: 1rem; line-height: 1.5; }
+.Quiz .MultipleChoiceQn, .Quiz .ManyChoiceQn, .Quiz .NumericQn { font-weight: 600; }
+.Quiz .MCButton { color: #222832; font-size: 0.95rem; font-weight: normal; border-radius: 4px; }
+.Quiz .MCButton.correctButton { box-shadow: inset 0 0 0 1px #00843f; }
+.Quiz .MCButton.incorrectButton { box-shadow: inset 0 0 0 1px #d72d47; }
+.Quiz .Feedback { font-size: 0.95rem; text-align: left; margin: 0 10px; }
+.Quiz .Feedback.correct { color: #222832; background-color: #d6ece1; border-left: 4px solid #00843f;
+  padding: 4px 8px; }
+.Quiz .Feedback.incorrect { color: #222832; background-color: #f9e1e4; border-left: 4px solid #d72d47;
+  padding: 4px 8px; }
+.Quiz .Input { font-size: 1rem; }
+.Quiz .InpLabel { font-size: 0.95rem; font-weight: normal; }
+.Quiz .Input-text { font-size: 1rem; border: 1px solid #d1d5da; }
+.Quiz code { background-color: #ffffff; color: #912583; }
 .Quiz .initlab-spoken { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%);
   white-space: nowrap; }
 </style>
@@ -112,9 +133,44 @@ def validate(questions, name="quiz"):
             raise ValueError(f"{where}: every answer needs feedback that says why")
 
 
+# On a built page jupyterquiz's script runs inline, while the page is parsed; MathJax 3 loads deferred, after
+# parsing. Until then window.MathJax is only Sphinx's configuration object, without .version, and jupyterquiz's
+# typeset() reads MathJax.version[0]: "Cannot read properties of undefined (reading '0')", an uncaught exception
+# that stops the quiz's drawing and leaves its math untypeset (seen intermittently on the built site). Around
+# the quiz's script the bare configuration is set aside, so jupyterquiz skips typesetting, and put back before
+# MathJax loads; once MathJax has started, the quizzes are typeset (Sphinx's MathJax configuration ignores
+# everything outside .math elements, so its own pass leaves them alone). Where MathJax is already loaded
+# (Jupyter, later clicks) nothing changes.
+_HIDE_UNLOADED_MATHJAX = ("var initlabMathJaxConfig = (window.MathJax && !window.MathJax.version) ? window.MathJax : null;\n"
+                          "if (initlabMathJaxConfig) { delete window.MathJax; }\n")
+_RESTORE_MATHJAX = """
+if (initlabMathJaxConfig) {
+  if (typeof window.MathJax === 'undefined') { window.MathJax = initlabMathJaxConfig; }
+  window.addEventListener('load', function () {
+    if (window.MathJax && MathJax.startup && MathJax.startup.promise && MathJax.typeset) {
+      MathJax.startup.promise.then(function () { MathJax.typeset(Array.from(document.querySelectorAll('.Quiz'))); });
+    }
+  });
+}
+"""
+
+
+def _guarded(display_function):
+    """``display_function`` with every Javascript it is given wrapped in the MathJax guard above."""
+    from IPython.display import Javascript
+
+    def display_guarded(obj, *args, **kwargs):
+        if isinstance(obj, Javascript):
+            obj = Javascript(_HIDE_UNLOADED_MATHJAX + obj.data + _RESTORE_MATHJAX)
+        return display_function(obj, *args, **kwargs)
+
+    return display_guarded
+
+
 def show(name):
     """Display chapter ``name``'s quiz in the notebook (and, when the book is built, on its page)."""
     from jupyterquiz import display_quiz  # a reader who never opens a quiz does not need it
+    from jupyterquiz.dynamic import display as jupyterquiz_display
 
     questions = copy.deepcopy(load(name))
     for question in questions:
@@ -125,8 +181,11 @@ def show(name):
     # stored output the same on every run (nbval compares it), without disturbing anyone's use of `random`.
     state = random.getstate()
     random.seed(f"initlab quiz {name}")
+    plain_display = jupyterquiz_display.display
+    jupyterquiz_display.display = _guarded(plain_display)
     try:
         display_quiz(questions, shuffle_answers=False, colors=PALETTE)
     finally:
+        jupyterquiz_display.display = plain_display
         random.setstate(state)
     display(HTML(_ACCESSIBILITY))
