@@ -542,7 +542,8 @@ def export(paths, out: Path = DEFAULT_OUT, mode: str = "auto", jobs: int = 1) ->
 
 
 def chapters() -> list[Path]:
-    """The chapter notebooks listed in _toc.yml, in order."""
+    """The numbered chapters listed in _toc.yml (01_..., the lectures), in order; pages such as the short
+    answers and the checklist get no deck."""
     found = []
 
     def walk(node):
@@ -557,7 +558,7 @@ def chapters() -> list[Path]:
                 walk(item)
 
     walk(yaml.safe_load(TOC.read_text(encoding="utf-8")))
-    return found
+    return [path for path in found if re.match(r"\d\d_", path.name)]
 
 
 def _notebooks(parser, given) -> list[Path]:
