@@ -250,7 +250,26 @@ def rewrite_links(text, old_slugs, old_branches, new):
             changes.append(f"{_line(text, match.start())}: {text[match.start():end]} -> {replacement}")
     text = "".join(pieces) + text[last:]
     text, pulls = _rewrite_nbgitpuller(text, new)
-    return text, changes + pulls
+    text, folders = _rewrite_clone_folder(text)
+    return text, changes + pulls + folders
+
+
+# `git clone URL` then `cd FOLDER` on the next line: git names the folder after the repository.
+_CLONE_THEN_CD = re.compile(r"(git clone https://github\.com/[^/\s]+/(?P<name>[A-Za-z0-9._-]+?)(?:\.git)?[ \t]*\n"
+                            r"[ \t]*cd )(?P<folder>\S+)")
+
+
+def _rewrite_clone_folder(text):
+    """``cd`` into the folder that the ``git clone`` on the line before creates."""
+    changes = []
+
+    def rebuild(match):
+        if match["folder"] == match["name"]:
+            return match[0]
+        changes.append(f"{_line(text, match.start())}: cd {match['folder']} -> cd {match['name']}")
+        return match[1] + match["name"]
+
+    return _CLONE_THEN_CD.sub(rebuild, text), changes
 
 
 def _line(text, position):

@@ -45,6 +45,20 @@ def test_every_toc_entry_is_a_built_page(site):
         assert (site / urlsplit(target).path).is_file(), f"index.html redirects to {target}, which does not exist"
 
 
+def test_every_page_names_version_and_licences(site, pages):
+    """The footer of every page gives the version of CITATION.cff and names both licences with their files."""
+    import yaml
+
+    version = yaml.safe_load((BOOK.parent / "CITATION.cff").read_text(encoding="utf-8"))["version"]
+    wanted = (f"Version {version}.", "/LICENSE-CC-BY-4.0\">CC BY 4.0</a>", "/LICENSE\">MIT</a>")
+    problems = []
+    for page in pages:
+        html = (site / page).read_text(encoding="utf-8")
+        footer = html[html.find("<footer"):]
+        problems += [f"{page}: footer lacks {text!r}" for text in wanted if text not in footer]
+    _fail_if(problems, "pages whose footer does not name the version and the licences")
+
+
 def test_pages_load_without_errors(visitor, pages):
     problems = []
     for report in _reports(visitor, pages):

@@ -135,6 +135,7 @@ def test_rewriting_for_a_fork_changes_exactly_the_repository(copy, capsys):
     ]
     assert repository.parse_config(after[Path("_config.yml")]) == FORK
     assert after[Path("book/links.md")] == _links_page(FORK)  # its last line, links to other projects, unchanged
+    assert f"git clone {FORK.url}\ncd {FORK.name}\n" in after[Path("book/how_to_use.md")]
     for chapter in repository.chapters(copy):
         rel = chapter.relative_to(copy)
         lines = _changed_lines(before[rel], after[rel])
