@@ -95,6 +95,29 @@ def offline_prefix() -> tuple[list[str] | None, str]:
     return None, f"cannot create a network namespace {who}"
 
 
+# ipykernel 7 warns at every kernel start that its TCP sockets are unencrypted. The build's kernels are
+# started by jupyter_client with its default address, 127.0.0.1 (and by --offline in a namespace with no
+# network at all), so nothing leaves the machine: the build says so once and drops the repeats.
+_KERNEL_TCP_WARNING = "Kernel is running over TCP without encryption"
+_KERNEL_TCP_NOTE = ("build_book: the chapter kernels listen on 127.0.0.1 only, so ipykernel's warning "
+                    "'Kernel is running over TCP without encryption' does not apply here (not shown)")
+
+
+def run(command: list[str]) -> int:
+    """Run ``command`` from the repository root, passing its output through but for the kernels' TCP warning."""
+    noted = False
+    with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          errors="replace", bufsize=1) as process:
+        for line in process.stdout:
+            if _KERNEL_TCP_WARNING in line:
+                if not noted:
+                    print(_KERNEL_TCP_NOTE, flush=True)
+                    noted = True
+                continue
+            print(line, end="", flush=True)
+    return process.returncode
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.build_book", description=__doc__.split("\n")[0])
     parser.add_argument(
@@ -146,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(BUILD)
 
     start = time.perf_counter()
-    returncode = subprocess.call(command, cwd=ROOT)
+    returncode = run(command)
     elapsed = time.perf_counter() - start
 
     status = "ok" if returncode == 0 else f"FAILED (exit code {returncode})"
@@ -186,7 +209,7 @@ def build_chapter(name: str | None) -> int:
     (where / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
     command = jupyter_book_command(output=where, config=where / "_config.yml")
     start = time.perf_counter()
-    returncode = subprocess.call(command, cwd=ROOT)
+    returncode = run(command)
     status = "ok" if returncode == 0 else f"FAILED (exit code {returncode})"
     print(f"build_book: {status}; {time.perf_counter() - start:.1f} s; open {where}/_build/html/{name or 'index'}.html "
           f"(browser tests on it: INITLAB_SITE={where}/_build/html)", flush=True)
