@@ -5,8 +5,8 @@
 
 The setting is in _config.yml: ``repository.url`` (``https://github.com/OWNER/NAME``),
 ``repository.branch`` and ``launch_buttons.jupyterhub_url``. sphinx-book-theme builds every chapter
-page's launch buttons (Binder, Colab, JupyterHub through nbgitpuller) from it when the book is
-built. Copies of it live in:
+page's launch buttons (Binder, Colab, and JupyterHub through nbgitpuller when a hub is set; the book
+sets none, ``""``, so a class adds its own with ``--hub``) from it when the book is built. Copies of it live in:
 
 * each chapter's first code cell, the Colab install cell (tagged ``remove-cell``: hidden on the
   site): on Colab it pip-installs initlab from ``git+https://github.com/OWNER/NAME@BRANCH`` (book/ is
@@ -150,7 +150,9 @@ def check_branch(branch):
 
 
 def check_hub(url):
-    """A JupyterHub's base URL, without a trailing slash."""
+    """A JupyterHub's base URL, without a trailing slash; ``""`` is no hub (no JupyterHub launch entry)."""
+    if url == "":
+        return ""
     parts = urlsplit(url)
     if parts.scheme != "https" or not parts.hostname or parts.query or parts.fragment or "@" in parts.netloc:
         raise RepositoryError(
@@ -177,7 +179,7 @@ def parse_config(text):
         raise RepositoryError(f"{CONFIG}: repository.url must be https://github.com/OWNER/NAME; got {url!r}")
     try:
         branch = check_branch(str(repository.get("branch", "")))
-        hub = check_hub(str((config.get("launch_buttons") or {}).get("jupyterhub_url", "")))
+        hub = check_hub(str((config.get("launch_buttons") or {}).get("jupyterhub_url") or ""))
     except RepositoryError as err:
         raise RepositoryError(f"{CONFIG}: {err}") from None
     return Setting(match["owner"], match["name"], branch, hub)
@@ -284,6 +286,7 @@ def _rewrite_nbgitpuller(text, new):
 
     def rebuild(match):
         link = match[0]
+        hub = new.hub or link.partition("/hub/")[0]  # with no hub of its own, the book keeps the link's
         amp = "&amp;" if "&amp;" in link else "&"
         parts = urlsplit(link.replace("&amp;", "&"))
         params = dict(parse_qsl(parts.query))
@@ -292,9 +295,9 @@ def _rewrite_nbgitpuller(text, new):
         wanted = {**params, "repo": new.url, "branch": new.branch}
         if "urlpath" in params:
             wanted["urlpath"] = re.sub(r"^((?:lab/)?tree/)[^/]+", rf"\g<1>{new.name}", params["urlpath"])
-        if wanted == params and link.startswith(f"{new.hub}/hub/"):
+        if wanted == params and link.startswith(f"{hub}/hub/"):
             return link  # however it is encoded
-        rebuilt = f"{new.hub}/hub/user-redirect/git-pull?" + urlencode(wanted, safe="/").replace("&", amp)
+        rebuilt = f"{hub}/hub/user-redirect/git-pull?" + urlencode(wanted, safe="/").replace("&", amp)
         changes.append(f"{_line(text, match.start())}: {link} -> {rebuilt}")
         return rebuilt
 
@@ -428,7 +431,8 @@ def main(argv=None, root=ROOT):
                         help="the GitHub repository, e.g. alice/weight-initialization")
     parser.add_argument("--branch", help="the branch the links open (default: the one in _config.yml)")
     parser.add_argument("--hub", metavar="URL",
-                        help="the class's JupyterHub, e.g. https://hub.example.edu (default: the one in _config.yml)")
+                        help="the class's JupyterHub, e.g. https://hub.example.edu; \"\" for none, which hides the "
+                             "JupyterHub launch entry (default: what _config.yml says)")
     parser.add_argument("--check", action="store_true",
                         help="change nothing; exit 1 listing every place that disagrees with _config.yml")
     args = parser.parse_args(argv)
@@ -454,10 +458,10 @@ def main(argv=None, root=ROOT):
             print(f"{len(changes)} place(s) disagree with {CONFIG} ({current.slug}@{current.branch}); fix them "
                   f"with: python -m tools.repository {current.slug} --branch {current.branch}", file=sys.stderr)
             return 1
-        print(f"every place agrees with {CONFIG}: {current.slug}@{current.branch}, hub {current.hub}")
+        print(f"every place agrees with {CONFIG}: {current.slug}@{current.branch}, hub {current.hub or 'none'}")
         return 0
     files = apply(root, changes)
-    print(f"{len(files)} file(s) rewritten for {new.slug}@{new.branch}, hub {new.hub}")
+    print(f"{len(files)} file(s) rewritten for {new.slug}@{new.branch}, hub {new.hub or 'none'}")
     return 0
 
 

@@ -59,6 +59,14 @@ def test_every_page_names_version_and_licences(site, pages):
     _fail_if(problems, "pages whose footer does not name the version and the licences")
 
 
+def test_no_page_holds_a_placeholder(site, pages):
+    """Nothing a reader would have to replace: no example.org service, no `git clone URL` or `cd FOLDER`."""
+    placeholders = ("example.org", "git clone URL", "cd FOLDER", "OWNER/NAME@BRANCH")
+    problems = [f"{page}: {text!r}" for page in pages for text in placeholders
+                if text in (site / page).read_text(encoding="utf-8")]
+    _fail_if(problems, "placeholders on the built pages")
+
+
 def test_pages_load_without_errors(visitor, pages):
     problems = []
     for report in _reports(visitor, pages):

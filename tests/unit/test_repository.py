@@ -21,6 +21,8 @@ from tools.repository import BOOTSTRAP_ID, Setting
 
 ROOT = repository.ROOT
 FORK = Setting("alice", "fork", "dev", "https://hub.example.edu")
+# The book sets no hub; the copies below set this one first, so that rewriting a hub's links is tested too.
+UPSTREAM_HUB = "https://hub.upstream.example.edu"
 # A page with links of every kind the tool rewrites, and two it must leave alone. {slug}, {owner}, {name} and
 # {branch} are the upstream's (_config.yml's); {hub} its hub.
 LINKS_PAGE = """\
@@ -34,7 +36,9 @@ Not ours: https://github.com/jmshea/jupyterquiz and https://mybinder.org/v2/gh/j
 
 
 def _upstream():
-    return repository.parse_config((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    """The repository's own setting, with UPSTREAM_HUB where it sets no hub."""
+    setting = repository.parse_config((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    return Setting(setting.owner, setting.name, setting.branch, setting.hub or UPSTREAM_HUB)
 
 
 def _links_page(setting):
@@ -61,6 +65,8 @@ def copy(tmp_path):
     for path in repository.chapters(ROOT):
         shutil.copy(path, root / "book")
         _without_install_cell(root / "book" / path.name)
+    config = root / "_config.yml"
+    config.write_text(repository.config_with(config.read_text(encoding="utf-8"), _upstream()), encoding="utf-8")
     (root / "book" / "links.md").write_text(_links_page(_upstream()), encoding="utf-8")
     return root
 
@@ -83,12 +89,12 @@ def test_every_place_in_the_repository_agrees_with_config(capsys):
     assert code == 0, f"run `python -m tools.repository {_upstream().slug}`:\n{out.out}{out.err}"
 
 
-def test_config_sets_the_three_launch_buttons_and_no_thebe():
+def test_config_sets_binder_colab_no_hub_and_no_thebe():
     config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
     launch = config["launch_buttons"]
     assert launch["binderhub_url"] == "https://mybinder.org"
     assert launch["colab_url"] == "https://colab.research.google.com"
-    assert repository.check_hub(launch["jupyterhub_url"]) == launch["jupyterhub_url"]
+    assert launch["jupyterhub_url"] == "", "a placeholder hub would give every page a JupyterHub entry that fails"
     assert launch["thebe"] is False  # thebe would load code from outside the site
     assert config["repository"]["path_to_book"] == "book"
 
@@ -210,6 +216,18 @@ def test_argument_checks_are_value_errors():
     assert repository.parse_slug("Alice-1/fork.git") == ("Alice-1", "fork")
     assert repository.check_branch("feature/x-1.2") == "feature/x-1.2"
     assert repository.check_hub("https://example.edu/jupyter/") == "https://example.edu/jupyter"
+    assert repository.check_hub("") == ""  # no hub
+
+
+def test_an_empty_hub_removes_the_jupyterhub_entry_and_keeps_the_hub_of_hub_links(copy, capsys):
+    assert repository.main([FORK.slug, "--hub", ""], root=copy) == 0
+    after = _snapshot(copy)
+    assert "hub none" in capsys.readouterr().out
+    assert yaml.safe_load(after[Path("_config.yml")])["launch_buttons"]["jupyterhub_url"] == ""
+    assert repository.parse_config(after[Path("_config.yml")]).hub == ""
+    fork_without_hub = Setting(FORK.owner, FORK.name, _upstream().branch, UPSTREAM_HUB)
+    assert after[Path("book/links.md")] == _links_page(fork_without_hub)  # repository and folder follow the fork
+    assert repository.main(["--check"], root=copy) == 0
 
 
 def test_a_bad_config_is_named(copy, capsys):
