@@ -59,6 +59,22 @@ def test_every_page_names_version_and_licences(site, pages):
     _fail_if(problems, "pages whose footer does not name the version and the licences")
 
 
+def test_lesson_plans_give_the_seconds_this_build_measured(site):
+    """Each chapter's lesson plan states how long the chapter ran in this build and names its slowest cells."""
+    import re
+
+    problems = []
+    for chapter in chapter_pages():
+        page = site / "instructors" / chapter
+        if not page.is_file():
+            problems.append(f"instructors/{chapter}: no lesson plan")
+            continue
+        text = re.sub(r"<[^>]+>", "", page.read_text(encoding="utf-8"))
+        if not re.search(r"the chapter ran in \d+ s, .*?the slowest cells: \d+\.\d s under", text, re.S):
+            problems.append(f"instructors/{chapter}: no measured running time")
+    _fail_if(problems, "lesson plans without the running time of this build")
+
+
 def test_no_page_holds_a_placeholder(site, pages):
     """Nothing a reader would have to replace: no example.org service, no `git clone URL` or `cd FOLDER`."""
     placeholders = ("example.org", "git clone URL", "cd FOLDER", "OWNER/NAME@BRANCH")
