@@ -15,7 +15,7 @@ def _load(path):
 
 
 def test_there_are_workflows():
-    assert {p.name for p in WORKFLOWS} >= {"test.yml", "pages.yml"}
+    assert {p.name for p in WORKFLOWS} >= {"test.yml", "pages.yml", "release.yml"}
 
 
 @pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
@@ -33,3 +33,14 @@ def test_the_test_command_runs_weekly_and_on_every_push():
     assert data["on"]["schedule"] and all("cron" in entry for entry in data["on"]["schedule"])
     steps = [step.get("run", "") for step in data["jobs"]["test"]["steps"]]
     assert "make test" in steps, "the workflow must run the README's test command"
+
+
+def test_a_version_tag_makes_a_release_of_the_site_decks_and_student_notebooks():
+    data = _load(Path(WORKFLOWS[0].parent / "release.yml"))
+    assert data["on"] == {"push": {"tags": ["v*"]}}
+    job = data["jobs"]["release"]
+    assert job["permissions"] == {"contents": "write"}
+    script = "\n".join(step.get("run", "") for step in job["steps"])
+    for needed in ("make book", "make slides", "CITATION.cff", "-site.zip", "-slides.zip", "-student-notebooks.zip",
+                   "CHANGELOG.md", "gh release create"):
+        assert needed in script, needed
