@@ -14,8 +14,11 @@ how He initialization works finds numpy and the formula, nothing else.
 
 from . import activations, data, diagnostics, init, layer_stats, losses
 from .batchnorm import BatchNorm
+from .normalization import GroupNorm, LayerNorm, RMSNorm
+from .adam import Adam
 from .mlp import MLP
 from .training import History, accuracy, train
 
 __all__ = ["activations", "data", "diagnostics", "init", "layer_stats", "losses", "BatchNorm", "MLP", "History",
+           "LayerNorm", "RMSNorm", "GroupNorm", "Adam",
            "accuracy", "train"]

@@ -3,7 +3,8 @@ r"""Mini-batch SGD that keeps per-layer histories and stops cleanly when numbers
 One step: forward, loss, backward, optionally clip the gradient by its global norm
 (:math:`g \leftarrow \tau g/\lVert g\rVert` when :math:`\lVert g\rVert > \tau`, Pascanu et al., 2013),
 then the momentum update PyTorch's ``SGD`` uses, :math:`v \leftarrow \mu v + g`,
-:math:`\theta \leftarrow \theta - \eta v`.
+:math:`\theta \leftarrow \theta - \eta v`, or with ``optimizer="adam"`` the update of
+:class:`initlab.adam.Adam` (PyTorch's ``Adam``) on the same, possibly clipped, gradient.
 
 Per step and per layer it records the gradient norm :math:`\lVert \partial\ell/\partial W_k\rVert`,
 the update ratio :math:`\lVert \Delta W_k\rVert/\lVert W_k\rVert`, and the distance travelled
@@ -18,8 +19,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import losses as _losses
+from .adam import Adam
 from .diagnostics import norm
-from ._checks import class_labels, finite_entries, finite_number, generator, positive_int
+from ._checks import class_labels, finite_entries, finite_number, generator, one_of, positive_int
 
 __all__ = ["History", "train", "accuracy", "outcome"]
 
@@ -122,18 +124,35 @@ def _check_data(model, x, y, loss_fn=_losses.softmax_cross_entropy, names=("x", 
         finite_entries(y, y_name)
 
 
+def _adam_settings(optimizer, momentum, betas, eps):
+    """Adam's ``betas`` and ``eps`` for :func:`train` (torch's defaults for ``None``), or ``{}`` for SGD;
+    raise if an argument is given to the optimizer that does not use it."""
+    if optimizer == "sgd":
+        for name, value in (("betas", betas), ("eps", eps)):
+            if value is not None:
+                raise ValueError(f"{name} is an argument of Adam: pass optimizer='adam' with it, or leave it out")
+        return {}
+    if momentum != 0:
+        raise ValueError("momentum is an argument of SGD: Adam's momentum is betas[0], leave momentum at 0")
+    return {"betas": (0.9, 0.999) if betas is None else betas, "eps": 1e-8 if eps is None else eps}
+
+
 def train(model, x, y, *, loss="cross_entropy", lr=0.1, steps=100, batch_size=None,
-          momentum=0.0, clip_norm=None, rng=None):
+          momentum=0.0, clip_norm=None, rng=None, optimizer="sgd", betas=None, eps=None):
     """Train ``model`` in place on ``(x, y)`` and return its :class:`History`.
 
     ``batch_size=None`` uses the whole set every step (deterministic); otherwise each step
     draws a batch without replacement from ``rng``. ``clip_norm`` (``None`` = off) is the
     threshold :math:`\\tau` on the global gradient norm over all weights and biases.
+    ``optimizer`` is ``"sgd"`` (with ``momentum``) or ``"adam"`` (with ``betas`` and ``eps``,
+    ``None`` meaning PyTorch's defaults ``(0.9, 0.999)`` and ``1e-8``; ``lr`` is Adam's too).
     """
+    optimizer = one_of(optimizer, "optimizer", ("sgd", "adam"))
     lr = finite_number(lr, "lr", positive=True)
     momentum = finite_number(momentum, "momentum", nonnegative=True)
     if momentum >= 1:
         raise ValueError(f"momentum must be in [0, 1), got {momentum}")
+    adam_settings = _adam_settings(optimizer, momentum, betas, eps)
     if clip_norm is not None:
         clip_norm = finite_number(clip_norm, "clip_norm", positive=True)
     steps = positive_int(steps, "steps")
@@ -147,7 +166,8 @@ def train(model, x, y, *, loss="cross_entropy", lr=0.1, steps=100, batch_size=No
     gen = generator(rng)
 
     params = model.parameters()
-    velocity = [np.zeros_like(p) for p in params]
+    adam = Adam(params, lr=lr, **adam_settings) if optimizer == "adam" else None
+    velocity = [np.zeros_like(p) for p in params] if adam is None else None
     initial = [w.copy() for w in model.weights]
     init_norms = [max(norm(w), 1e-30) for w in initial]
     record = {key: [] for key in ("loss", "grad_norm", "update_ratio", "distance", "total", "clipped")}
@@ -170,12 +190,17 @@ def train(model, x, y, *, loss="cross_entropy", lr=0.1, steps=100, batch_size=No
                 break
             scale = clip_norm / total if clip_norm is not None and total > clip_norm else 1.0
             ratios = []
-            for i, (p, g) in enumerate(zip(params, flat)):
-                velocity[i] = momentum * velocity[i] + scale * g
-                delta = lr * velocity[i]
-                if i < 2 * model.depth and i % 2 == 0:
-                    ratios.append(norm(delta) / max(norm(p), 1e-30))
-                p -= delta.astype(p.dtype, copy=False)
+            if adam is not None:
+                before = [max(norm(w), 1e-30) for w in model.weights]  # as for SGD: to the weights before the step
+                deltas = adam.step([scale * g for g in flat])
+                ratios = [norm(d) / w for d, w in zip(deltas[0:2 * model.depth:2], before)]
+            else:
+                for i, (p, g) in enumerate(zip(params, flat)):
+                    velocity[i] = momentum * velocity[i] + scale * g
+                    delta = lr * velocity[i]
+                    if i < 2 * model.depth and i % 2 == 0:
+                        ratios.append(norm(delta) / max(norm(p), 1e-30))
+                    p -= delta.astype(p.dtype, copy=False)
             k, kind = _nonfinite(params)
             if k is not None:
                 failed_layer = k // 2 + 1 if k < 2 * model.depth else None
@@ -206,7 +231,8 @@ def train(model, x, y, *, loss="cross_entropy", lr=0.1, steps=100, batch_size=No
         failed_at=failed_at,
         failed_layer=failed_layer,
         settings={"lr": lr, "momentum": momentum, "clip_norm": clip_norm, "batch_size": batch_size,
-                  "steps": steps, "loss": getattr(loss_fn, "__name__", str(loss))},
+                  "steps": steps, "loss": getattr(loss_fn, "__name__", str(loss)), "optimizer": optimizer,
+                  **({"betas": adam.betas, "eps": adam.eps} if adam is not None else {})},
     )
 
 
