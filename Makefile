@@ -6,6 +6,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
 SITE   := book/_build/html
+# reveal.js, require.js, jQuery and MathJax 2 for the offline decks, pinned by tools/slides/package-lock.json:
+# every build of the site writes each chapter's deck into it (book/_ext/decks.py), so it installs them first.
+SLIDE_ASSETS := tools/slides/node_modules/.package-lock.json
 
 .PHONY: venv book test unit notebooks site slides browser bench chromium clean
 
@@ -18,13 +21,14 @@ $(STAMP): requirements.txt
 ## Only create/update .venv from requirements.txt (CI uses it before installing a browser into the venv).
 venv: $(STAMP)
 
-## Build the whole book, executing every chapter, into book/_build/html.
-book: $(STAMP)
+## Build the whole book, executing every chapter, into book/_build/html (with every chapter's deck in slides/).
+book: $(STAMP) $(SLIDE_ASSETS)
 	$(BIN)/python -m tools.build_book
-	@echo "Built: open $(SITE)/index.html"
+	@echo "Built: open $(SITE)/index.html (the chapters' slides: $(SITE)/slides/)"
 
 ## Run every test: helper code, notebooks, the offline build, the slides, the site and the slides in a browser.
-# slides comes after site: the build starts by deleting book/_build, where the decks are written.
+# slides comes after site: the build starts by deleting book/_build, where `make slides` writes its decks. The browser
+# tests walk every slide of every deck of the site (book/_build/html/slides) and fail on one that overflows.
 # The chapters run three times here, each time with other float arithmetic (tools/arithmetic.py sets the default,
 # OpenBLAS's Haswell kernels with numpy's AVX2 loops; what a target sets wins): nbval compares the stored outputs
 # with a run on OpenBLAS's Sandybridge kernels; the offline build runs on the Prescott kernels with numpy's own
@@ -38,16 +42,14 @@ unit: $(STAMP)
 notebooks: $(STAMP)
 	OPENBLAS_CORETYPE=Sandybridge $(BIN)/python -m pytest --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg book
 
-site: $(STAMP)
+site: $(STAMP) $(SLIDE_ASSETS)
 	OPENBLAS_CORETYPE=Prescott NPY_DISABLE_CPU_FEATURES= $(BIN)/python -m tools.build_book --offline
 
-SLIDE_ASSETS := tools/slides/node_modules/.package-lock.json
-
-# reveal.js, require.js, jQuery and MathJax 2 for the offline decks, pinned by tools/slides/package-lock.json.
 $(SLIDE_ASSETS): tools/slides/package-lock.json
 	cd tools/slides && npm ci --ignore-scripts --no-audit --no-fund
 
-## Every chapter as an offline reveal.js deck in book/_build/slides (reuses the run of `make book` when current).
+## Every chapter as an offline reveal.js deck in book/_build/slides: the quick re-export (the site has its own, in
+## book/_build/html/slides); reuses the run of `make book` when current.
 slides: $(STAMP) $(SLIDE_ASSETS)
 	$(BIN)/python -m tools.slides export
 	@echo "Slides: open book/_build/slides/01_vanishing_gradients.slides.html"

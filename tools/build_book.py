@@ -8,6 +8,9 @@
 Uses the jupyter-book of the interpreter running this module. Every chapter is executed (see
 ``execute`` in _config.yml). Without ``-W`` Jupyter Book 1 exits 0 even when a cell fails (the
 traceback only lands in _build/html/reports), so ``-W -n --keep-going`` is not optional here.
+Every build writes each chapter's reveal.js deck into the site, html/slides/ (book/_ext/decks.py, a few
+seconds); the full build needs the decks' npm packages (`make book` installs them), ``--chapter`` and
+``--stored`` leave the decks out when they are missing.
 
 ``--offline`` runs the build inside a new network namespace that has nothing but a loopback
 interface (the kernels talk to the build over 127.0.0.1), which proves that the build needs
@@ -201,6 +204,8 @@ def build_chapter(name: str | None) -> int:
     extensions = config["sphinx"]["local_extensions"]
     for extension, folder in extensions.items():
         extensions[extension] = str(ROOT / folder)
+    # The decks (book/_ext/decks.py) take seconds; without the npm packages they are left out, not an error.
+    config["sphinx"]["config"]["initlab_decks"] = "optional"
     if name is None:
         config["execute"]["execute_notebooks"] = "off"
     else:

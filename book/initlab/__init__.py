@@ -16,9 +16,12 @@ from . import activations, data, diagnostics, init, layer_stats, losses
 from .batchnorm import BatchNorm
 from .normalization import GroupNorm, LayerNorm, RMSNorm
 from .adam import Adam
+from .conv2d import Conv2d
+from .lstm import LSTM
+from .rnn import RNN
 from .mlp import MLP
 from .training import History, accuracy, train
 
 __all__ = ["activations", "data", "diagnostics", "init", "layer_stats", "losses", "BatchNorm", "MLP", "History",
-           "LayerNorm", "RMSNorm", "GroupNorm", "Adam",
+           "LayerNorm", "RMSNorm", "GroupNorm", "Adam", "Conv2d", "RNN", "LSTM",
            "accuracy", "train"]

@@ -1,9 +1,15 @@
 """Weight initializers with the names and meanings of ``torch.nn.init``.
 
-Every initializer takes ``(fan_in, fan_out, ..., rng=None)`` and returns a float32 array of
-shape ``(fan_in, fan_out)``, used as ``x @ W``. (PyTorch stores ``(fan_out, fan_in)`` and
-computes ``x @ W.T``; the fans, and so the formulas, are the same.) ``rng`` is an int seed or a
-``numpy.random.Generator``; ``None`` draws fresh entropy.
+Two families share every formula (each std or bound is computed in one private function):
+
+- ``xavier_uniform(fan_in, fan_out, ..., rng=None)`` and its siblings return a new float32 array of
+  shape ``(fan_in, fan_out)``, the layout :class:`initlab.MLP` stores and uses as ``x @ W``;
+- the in-place fillers with torch's names and trailing underscore, ``xavier_uniform_(array, ...)``,
+  fill an existing array of *torch's* layout, ``(out, in, *kernel)`` (``(out_features, in_features)``
+  for a linear layer, ``(c_out, c_in, k_h, k_w)`` for a 2-D convolution), and return it; the fans come
+  from :func:`calculate_fan_in_and_fan_out`, as in ``torch.nn.init``.
+
+``rng`` is an int seed or a ``numpy.random.Generator``; ``None`` draws fresh entropy.
 """
 
 import math
@@ -16,7 +22,9 @@ __all__ = [
     "calculate_gain", "zeros", "constant", "normal", "uniform", "linear_default", "linear_default_bias",
     "xavier_uniform", "xavier_normal",
     "kaiming_uniform", "kaiming_normal", "lecun_normal", "orthogonal", "scaled_normal", "scaled_orthogonal", "get",
-    "NAMES",
+    "NAMES", "calculate_fan_in_and_fan_out", "zeros_", "constant_", "normal_", "uniform_", "xavier_uniform_",
+    "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "lecun_normal_", "linear_default_", "orthogonal_",
+    "filler", "variance", "FILLER_NAMES",
 ]
 
 _LINEAR_FNS = (
@@ -89,6 +97,23 @@ def uniform(fan_in, fan_out, a=0.0, b=1.0, rng=None):
     return generator(rng).uniform(a, b, size=shape).astype(_DTYPE)
 
 
+def _default_bound(fan_in):
+    # nn.Linear's and nn.Conv2d's default, for the weights and the bias alike
+    return 1.0 / math.sqrt(fan_in)
+
+
+def _xavier_bound(fan_in, fan_out, gain):
+    return gain * math.sqrt(6.0 / (fan_in + fan_out))
+
+
+def _xavier_std(fan_in, fan_out, gain):
+    return gain * math.sqrt(2.0 / (fan_in + fan_out))
+
+
+def _lecun_std(fan_in):
+    return 1.0 / math.sqrt(fan_in)
+
+
 def linear_default(fan_in, fan_out, rng=None):
     r""":math:`\mathcal{U}(-1/\sqrt{\text{fan\_in}},\ 1/\sqrt{\text{fan\_in}})`, variance :math:`1/(3\,\text{fan\_in})`.
 
@@ -98,7 +123,7 @@ def linear_default(fan_in, fan_out, rng=None):
     :math:`\sqrt{1/3}\sqrt{3/\text{fan\_in}} = 1/\sqrt{\text{fan\_in}}`. It is not He init.
     """
     shape = _fans(fan_in, fan_out)
-    bound = 1.0 / math.sqrt(shape[0])
+    bound = _default_bound(shape[0])
     return generator(rng).uniform(-bound, bound, size=shape).astype(_DTYPE)
 
 
@@ -110,7 +135,7 @@ def linear_default_bias(fan_in, fan_out, rng=None):
     not zero. Returns shape ``(fan_out,)``; ``MLP(init="linear_default")`` uses it.
     """
     fan_in, fan_out = _fans(fan_in, fan_out)
-    bound = 1.0 / math.sqrt(fan_in)
+    bound = _default_bound(fan_in)
     return generator(rng).uniform(-bound, bound, size=fan_out).astype(_DTYPE)
 
 
@@ -124,7 +149,7 @@ def xavier_uniform(fan_in, fan_out, gain=1.0, rng=None):
     """
     shape = _fans(fan_in, fan_out)
     gain = finite_number(gain, "gain", positive=True)
-    bound = gain * math.sqrt(6.0 / (shape[0] + shape[1]))
+    bound = _xavier_bound(*shape, gain)
     return generator(rng).uniform(-bound, bound, size=shape).astype(_DTYPE)
 
 
@@ -133,7 +158,7 @@ def xavier_normal(fan_in, fan_out, gain=1.0, rng=None):
     :math:`\sigma = \text{gain}\sqrt{2/(\text{fan\_in} + \text{fan\_out})}`."""
     shape = _fans(fan_in, fan_out)
     gain = finite_number(gain, "gain", positive=True)
-    std = gain * math.sqrt(2.0 / (shape[0] + shape[1]))
+    std = _xavier_std(*shape, gain)
     return generator(rng).normal(0.0, std, size=shape).astype(_DTYPE)
 
 
@@ -173,7 +198,7 @@ def lecun_normal(fan_in, fan_out, rng=None):
     need (Klambauer et al., 2017). Not to be confused with Xavier, which also uses ``fan_out``.
     (JAX's ``lecun_normal`` truncates the normal; this one does not.)"""
     shape = _fans(fan_in, fan_out)
-    return generator(rng).normal(0.0, 1.0 / math.sqrt(shape[0]), size=shape).astype(_DTYPE)
+    return generator(rng).normal(0.0, _lecun_std(shape[0]), size=shape).astype(_DTYPE)
 
 
 def orthogonal(fan_in, fan_out, gain=1.0, rng=None):
@@ -185,12 +210,15 @@ def orthogonal(fan_in, fan_out, gain=1.0, rng=None):
     """
     rows, cols = _fans(fan_in, fan_out)
     gain = finite_number(gain, "gain", positive=True)
-    flat = generator(rng).normal(size=(max(rows, cols), min(rows, cols)))
+    return (gain * _semi_orthogonal(rows, cols, generator(rng))).astype(_DTYPE)
+
+
+def _semi_orthogonal(rows, cols, gen):
+    # QR of a Gaussian matrix, R's diagonal signs folded into Q: Haar-distributed, shape (rows, cols)
+    flat = gen.normal(size=(max(rows, cols), min(rows, cols)))
     q, r = np.linalg.qr(flat)
     q *= np.sign(np.diag(r))
-    if rows < cols:
-        q = q.T
-    return (gain * q).astype(_DTYPE)
+    return q.T if rows < cols else q
 
 
 _BY_NAME = {
@@ -248,3 +276,184 @@ def scaled_orthogonal(scale):
 
     initializer.__name__ = f"scaled_orthogonal({scale:g})"
     return initializer
+
+
+# --- torch's layout: fill an existing (out, in, *kernel) array in place ---------------------------------------
+
+def calculate_fan_in_and_fan_out(shape):
+    r"""``(fan_in, fan_out)`` of a weight of torch's layout ``shape = (out, in, *kernel)``, as
+    ``torch.nn.init._calculate_fan_in_and_fan_out``:
+
+    .. math:: \text{fan\_in} = \text{in}\cdot\prod\text{kernel}, \qquad
+              \text{fan\_out} = \text{out}\cdot\prod\text{kernel}
+
+    (the product is 1 for a linear layer's ``(out_features, in_features)``). For a 2-D convolution,
+    ``(c_out, c_in, k_h, k_w)``: each output sees ``c_in·k_h·k_w`` inputs, and each input (stride 1, away
+    from the borders) feeds ``c_out·k_h·k_w`` outputs. Note the order: :class:`initlab.MLP` stores
+    ``(in, out)``, so for its weights use the 2-D initializers, which take the fans directly.
+    """
+    return _fans_of_shape(shape, "shape")
+
+
+def _fans_of_shape(shape, name):
+    if isinstance(shape, (str, bytes, np.ndarray)) or not hasattr(shape, "__len__"):
+        raise TypeError(f"{name} must be a tuple of dimensions (out, in, *kernel), got {type(shape).__name__}")
+    if len(shape) < 2:
+        raise ValueError(f"{name} must have at least 2 dimensions (out, in, *kernel) to have fans, got {tuple(shape)}")
+    dims = [positive_int(d, f"{name}[{i}]") for i, d in enumerate(shape)]
+    receptive = math.prod(dims[2:])
+    return dims[1] * receptive, dims[0] * receptive
+
+
+def _array(array, name="array"):
+    if not isinstance(array, np.ndarray) or not np.issubdtype(array.dtype, np.floating):
+        what = f"dtype {array.dtype}" if isinstance(array, np.ndarray) else type(array).__name__
+        raise TypeError(f"{name} must be a floating-point numpy array (it is filled in place), got {what}")
+    if not array.flags.writeable:
+        raise ValueError(f"{name} must be writeable (it is filled in place)")
+    return array
+
+
+def _fill(array, values):
+    array[...] = values
+    return array
+
+
+def zeros_(array, rng=None):
+    """Fill ``array`` (any shape) with zeros, in place, as ``torch.nn.init.zeros_``; return it. (``rng`` is
+    accepted, and unused, so that every named filler can be called alike.)"""
+    return _fill(_array(array), 0.0)
+
+
+def constant_(array, val):
+    """Fill ``array`` (any shape) with ``val``, in place, as ``torch.nn.init.constant_``; return it."""
+    return _fill(_array(array), finite_number(val, "val"))
+
+
+def normal_(array, mean=0.0, std=1.0, rng=None):
+    r"""Fill ``array`` (any shape) from :math:`\mathcal{N}(\text{mean}, \text{std}^2)`, in place; return it."""
+    _array(array)
+    mean, std = finite_number(mean, "mean"), finite_number(std, "std", nonnegative=True)
+    return _fill(array, generator(rng).normal(mean, std, size=array.shape))
+
+
+def uniform_(array, a=0.0, b=1.0, rng=None):
+    r"""Fill ``array`` (any shape) from :math:`\mathcal{U}(a, b)`, in place; return it."""
+    _array(array)
+    a, b = finite_number(a, "a"), finite_number(b, "b")
+    if not a < b:
+        raise ValueError(f"uniform_ needs a < b, got a={a}, b={b}")
+    return _fill(array, generator(rng).uniform(a, b, size=array.shape))
+
+
+def _uniform_fill(array, bound, rng):
+    return _fill(array, generator(rng).uniform(-bound, bound, size=array.shape))
+
+
+def _normal_fill(array, std, rng):
+    return _fill(array, generator(rng).normal(0.0, std, size=array.shape))
+
+
+def xavier_uniform_(array, gain=1.0, rng=None):
+    """:func:`xavier_uniform` for an array of torch's layout ``(out, in, *kernel)``, filled in place (the fans
+    from :func:`calculate_fan_in_and_fan_out`, not from the array's first two axes as for ``MLP``'s ``(in, out)``)."""
+    fans = _fans_of_shape(_array(array).shape, "array.shape")
+    return _uniform_fill(array, _xavier_bound(*fans, finite_number(gain, "gain", positive=True)), rng)
+
+
+def xavier_normal_(array, gain=1.0, rng=None):
+    """:func:`xavier_normal` for an array of torch's layout ``(out, in, *kernel)``, filled in place."""
+    fans = _fans_of_shape(_array(array).shape, "array.shape")
+    return _normal_fill(array, _xavier_std(*fans, finite_number(gain, "gain", positive=True)), rng)
+
+
+def kaiming_uniform_(array, a=0.0, mode="fan_in", nonlinearity="leaky_relu", rng=None):
+    r""":func:`kaiming_uniform` for an array of torch's layout ``(out, in, *kernel)``, filled in place:
+    bound :math:`\text{gain}\sqrt{3/\text{fan}}`, ``fan = c_in·k_h·k_w`` (``mode="fan_in"``) or
+    ``c_out·k_h·k_w`` (``"fan_out"``) for a convolution kernel."""
+    fans = _fans_of_shape(_array(array).shape, "array.shape")
+    return _uniform_fill(array, math.sqrt(3.0) * _kaiming_std(fans, a, mode, nonlinearity), rng)
+
+
+def kaiming_normal_(array, a=0.0, mode="fan_in", nonlinearity="leaky_relu", rng=None):
+    r""":func:`kaiming_normal` (He et al., 2015) for an array of torch's layout ``(out, in, *kernel)``, filled in
+    place: :math:`\mathcal{N}(0, \text{gain}^2/\text{fan})`; for a relu convolution with ``mode="fan_in"``,
+    :math:`\operatorname{Var}(W) = 2/(c_\text{in} k_h k_w)`, He et al.'s :math:`n = k^2 c`."""
+    fans = _fans_of_shape(_array(array).shape, "array.shape")
+    return _normal_fill(array, _kaiming_std(fans, a, mode, nonlinearity), rng)
+
+
+def lecun_normal_(array, rng=None):
+    r""":func:`lecun_normal` for an array of torch's layout ``(out, in, *kernel)``, filled in place:
+    :math:`\mathcal{N}(0, 1/\text{fan\_in})`. (``torch.nn.init`` has no such function.)"""
+    fans = _fans_of_shape(_array(array).shape, "array.shape")
+    return _normal_fill(array, _lecun_std(fans[0]), rng)
+
+
+def linear_default_(array, rng=None):
+    r"""What ``nn.Linear`` and ``nn.Conv2d`` do to their weight by default, ``kaiming_uniform_(a=√5)``, i.e.
+    :math:`\mathcal{U}(\pm 1/\sqrt{\text{fan\_in}})` with ``fan_in = c_in·k_h·k_w`` for a kernel; torch's layout."""
+    fans = _fans_of_shape(_array(array).shape, "array.shape")
+    return _uniform_fill(array, _default_bound(fans[0]), rng)
+
+
+def orthogonal_(array, gain=1.0, rng=None):
+    """:func:`orthogonal` as ``torch.nn.init.orthogonal_``: the array of shape ``(out, *rest)`` is filled, in place,
+    with a (semi-)orthogonal ``(out, prod(rest))`` matrix times ``gain``, reshaped. For a kernel this makes the
+    ``c_out`` flattened filters orthonormal (or their transpose, when ``c_out > c_in·k_h·k_w``)."""
+    _array(array)
+    if array.ndim < 2:
+        raise ValueError(f"array must have at least 2 dimensions to be made orthogonal, got shape {array.shape}")
+    gain = finite_number(gain, "gain", positive=True)
+    rows = array.shape[0]
+    q = _semi_orthogonal(rows, array.size // rows, generator(rng))
+    return _fill(array, (gain * q).reshape(array.shape))
+
+
+_FILL_BY_NAME = {
+    "zeros": zeros_,
+    "normal": normal_,
+    "uniform": uniform_,
+    "linear_default": linear_default_,
+    "xavier_uniform": xavier_uniform_,
+    "xavier_normal": xavier_normal_,
+    "kaiming_uniform": kaiming_uniform_,
+    "kaiming_normal": kaiming_normal_,
+    "lecun_normal": lecun_normal_,
+    "orthogonal": orthogonal_,
+}
+#: The schemes that can fill an array of torch's layout by name (the same names as :data:`NAMES`).
+FILLER_NAMES = tuple(_FILL_BY_NAME)
+
+
+def filler(init):
+    """The in-place filler of the scheme ``init`` (one of :data:`FILLER_NAMES`: ``"kaiming_normal"`` gives
+    :func:`kaiming_normal_`), or ``init`` itself if callable (it must accept ``(array, rng=...)``)."""
+    if callable(init):
+        return init
+    return _FILL_BY_NAME[one_of(init, "init", FILLER_NAMES)]
+
+
+def variance(init, shape):
+    r"""The variance of one weight that the scheme ``init`` (a name in :data:`FILLER_NAMES`, with its default
+    arguments) draws for a weight of torch's layout ``shape``: the formula, from the same bound or std as the
+    draw. A uniform :math:`\mathcal{U}(\pm b)` has variance :math:`b^2/3`; ``orthogonal`` (gain 1) has mean
+    square :math:`1/\max(\text{out}, \text{fan\_in})` per entry; ``normal`` and ``uniform`` use ``N(0, 1)`` and
+    ``U(0, 1)``."""
+    fan_in, fan_out = _fans_of_shape(shape, "shape")
+    init = one_of(init, "init", FILLER_NAMES)
+    if init == "xavier_uniform":
+        return _xavier_bound(fan_in, fan_out, 1.0) ** 2 / 3
+    if init == "xavier_normal":
+        return _xavier_std(fan_in, fan_out, 1.0) ** 2
+    if init == "kaiming_uniform":
+        return (math.sqrt(3.0) * _kaiming_std((fan_in, fan_out), 0.0, "fan_in", "leaky_relu")) ** 2 / 3
+    if init == "kaiming_normal":
+        return _kaiming_std((fan_in, fan_out), 0.0, "fan_in", "leaky_relu") ** 2
+    if init == "lecun_normal":
+        return _lecun_std(fan_in) ** 2
+    if init == "linear_default":
+        return _default_bound(fan_in) ** 2 / 3
+    if init == "orthogonal":
+        return 1.0 / max(shape[0], fan_in)
+    return {"zeros": 0.0, "normal": 1.0, "uniform": 1.0 / 12}[init]

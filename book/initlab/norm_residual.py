@@ -45,7 +45,7 @@ from .losses import softmax_cross_entropy
 from .normalization import LayerNorm
 
 __all__ = ["PLACEMENTS", "gpt2_output_scale", "NormResidualStack", "BlockGradients", "block_gradients",
-           "predicted_stream_ms"]
+           "predicted_stream_ms", "SeedAverage", "seed_average"]
 
 PLACEMENTS = ("post", "pre", "none")
 
@@ -206,3 +206,36 @@ def predicted_stream_ms(placement, depth, output_scale=1.0):
     if placement == "none":
         return (1 + s2) ** blocks.astype(np.float64)
     return np.ones(blocks.size)
+
+
+@dataclass(frozen=True)
+class SeedAverage:
+    """:func:`block_gradients` over several seeds: each array is indexed ``[seed, block]``."""
+
+    placement: str
+    output_scale: float
+    rezero: bool
+    weight_grad: np.ndarray
+    alpha_grad: np.ndarray
+    stream_ms: np.ndarray
+
+    @property
+    def depth(self):
+        return self.weight_grad.shape[1]
+
+    def mean(self, field):
+        """The mean over the seeds of ``field`` (``"weight_grad"``, ``"alpha_grad"`` or ``"stream_ms"``),
+        one value per block: a single draw scatters by tens of percent at these widths."""
+        return getattr(self, one_of(field, "field", ("weight_grad", "alpha_grad", "stream_ms"))).mean(axis=0)
+
+
+def seed_average(placement, depth, seeds=(0, 1, 2, 3, 4), width=64, batch=64, output_scale=1.0, rezero=False):
+    """Run :func:`block_gradients` once per seed in ``seeds`` (which draws the weights, the inputs and the
+    labels) and return the :class:`SeedAverage`."""
+    seeds = tuple(seeds)
+    if not seeds:
+        raise ValueError("seeds must hold at least one seed")
+    runs = [block_gradients(placement, depth, width, batch, output_scale, rezero, rng=s) for s in seeds]
+    return SeedAverage(runs[0].placement, float(output_scale), rezero,
+                       np.array([r.weight_grad for r in runs]), np.array([r.alpha_grad for r in runs]),
+                       np.array([r.stream_ms for r in runs]))

@@ -26,6 +26,7 @@ BOOK = ROOT / "book"
 # The built site under test: the book's own build, or another (e.g. `python -m tools.build_book --stored`
 # builds into a temporary folder) named by $INITLAB_SITE.
 SITE = Path(os.environ.get("INITLAB_SITE") or BOOK / "_build" / "html").resolve()
+DECKS_FOLDER = "slides"  # the chapters' decks in the site (book/_ext/decks.py's FOLDER)
 TOC = ROOT / "_toc.yml"
 LOCAL_HOST = "127.0.0.1"
 
@@ -58,12 +59,13 @@ def pages(site: Path) -> list[str]:
     """Every HTML page of the built site (paths relative to it), found on disk, not listed by hand.
 
     Sphinx's own folders (_static, _sources, _images, ...) are not pages; neither is a page that
-    only redirects (JB1 writes index.html as a redirect to the root page).
+    only redirects (JB1 writes index.html as a redirect to the root page), nor a chapter's reveal.js
+    deck (slides/, written by book/_ext/decks.py; test_slides.py tests the decks).
     """
     found = []
     for path in sorted(site.rglob("*.html")):
         rel = path.relative_to(site)
-        if any(part.startswith("_") for part in rel.parts[:-1]):
+        if any(part.startswith("_") for part in rel.parts[:-1]) or rel.parts[0] == DECKS_FOLDER:
             continue
         if redirect_target(path) is not None:
             continue

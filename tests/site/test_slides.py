@@ -3,11 +3,14 @@
 Every chapter in _toc.yml must have a deck that starts (reveal.js adds the class `ready`), has more
 than one slide, moves to the next slide, typesets its math with the bundled MathJax 2, logs no
 console error, asks nothing of any host but 127.0.0.1 (and works from file:// too), and whose
-kernel-free sliders switch their figure.
+kernel-free sliders switch their figure; every slide of it, horizontal and vertical, fits the 1280 x 800
+slide with no text under 20 px (tools/slides/fit.py measures them). The built site carries every deck and
+links it from the chapter's page and its lesson plan.
 
-The decks of `make slides` (book/_build/slides, or $INITLAB_SLIDES) are used when they are newer than every chapter and
-than the exporter; otherwise every chapter is exported here into a temporary folder (a few minutes:
-each chapter is executed). Either way the npm assets must be installed (`make slides` does it).
+The decks of `make slides` (book/_build/slides, or $INITLAB_SLIDES), else those of the built site
+(book/_build/html/slides), are used when they are newer than every chapter and than the exporter; otherwise
+every chapter is exported here into a temporary folder (a few minutes: each chapter is executed). Either way
+the npm assets must be installed (`make slides` does it).
 """
 
 from __future__ import annotations
@@ -17,12 +20,15 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from sitecheck import RAW_TEX, PageReport, is_local, serve, watch
+from bs4 import BeautifulSoup
+from sitecheck import RAW_TEX, SITE, PageReport, is_local, serve, watch
 
 from tools import slides
+from tools.slides import fit
 
-# The decks of `make slides`; INITLAB_SLIDES=DIR tests another export (it must be fresh too).
-DECKS = Path(os.environ.get("INITLAB_SLIDES", slides.DEFAULT_OUT))
+# The decks of `make slides`, else the site's; INITLAB_SLIDES=DIR tests another export (it must be fresh too).
+CANDIDATES = [Path(os.environ["INITLAB_SLIDES"])] if os.environ.get("INITLAB_SLIDES") else [
+    slides.DEFAULT_OUT, SITE / "slides"]
 MIN_EXPLORERS_PER_DECK = 2
 MAX_ASSETS_BYTES = 4_000_000  # reveal.js + MathJax 2 subset + require.js + jQuery; a USB stick, not a CDN
 
@@ -44,11 +50,12 @@ def _fresh(folder: Path) -> bool:
 
 @pytest.fixture(scope="session")
 def decks(tmp_path_factory) -> Path:
-    if _fresh(DECKS):
-        print(f"\nusing the decks of `make slides` in {DECKS}")
-        return DECKS
+    for folder in CANDIDATES:
+        if _fresh(folder):
+            print(f"\nusing the decks in {folder}")
+            return folder
     out = tmp_path_factory.mktemp("slides")
-    print(f"\nexporting every chapter into {out} (book/_build/slides is missing or stale)")
+    print(f"\nexporting every chapter into {out} ({' and '.join(map(str, CANDIDATES))}: missing or stale)")
     slides.export(slides.chapters(), out)
     return out
 
@@ -198,3 +205,65 @@ def test_deck_sliders_switch_their_figure(browser, decks, deck_server, chapter):
 def test_assets_stay_small(decks):
     total = sum(p.stat().st_size for p in (decks / slides.ASSETS).rglob("*") if p.is_file())
     assert total < MAX_ASSETS_BYTES, f"assets/ holds {total / 1e6:.1f} MB (limit {MAX_ASSETS_BYTES / 1e6:.0f} MB)"
+
+
+# ------------------------------------------------------------------------------ every slide fits its slide
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_every_slide_fits_its_slide(browser, decks, deck_server, chapter):
+    """Each slide, horizontal and vertical, as a projector shows it: nothing below the bottom edge or past the
+    right one, and no text under fit.MIN_FONT_PX."""
+    page = browser.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        measured = fit.measure(page, f"{deck_server}/{chapter}.slides.html", slides.DECK_SIZE)
+    finally:
+        page.close()
+    assert len(measured) > 10, f"{chapter}: only {len(measured)} slides measured"
+    bad = fit.problems(measured)
+    assert not bad, (f"{chapter}.slides.html: {len(bad)} of {len(measured)} slides do not fit 1280 x 800:\n  "
+                     + "\n  ".join(slide.describe() for slide in bad))
+
+
+def test_the_fit_measurement_sees_overflow_and_small_text(browser, decks, tmp_path):
+    """The measurement itself: a deck with a slide made too tall and too small to read is caught, by slide."""
+    chapter = CHAPTERS[0]
+    html = (decks / f"{chapter}.slides.html").read_text(encoding="utf-8")
+    cell = '<div class="jp-Cell'
+    assert cell in html
+    spoiled = html.replace(cell, '<div style="height: 1500px">tall</div><p style="font-size: 12px">tiny</p>' + cell, 1)
+    (tmp_path / "spoiled.slides.html").write_text(spoiled, encoding="utf-8")
+    (tmp_path / slides.ASSETS).symlink_to((decks / slides.ASSETS).resolve())
+    page = browser.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        measured = fit.measure(page, (tmp_path / "spoiled.slides.html").as_uri(), slides.DECK_SIZE)
+    finally:
+        page.close()
+    bad = fit.problems(measured)
+    assert len(bad) == 1 and bad[0].index == 1, [slide.describe() for slide in bad]
+    assert bad[0].down >= 1500 - 800 and bad[0].small_font == 12
+
+
+# ------------------------------------------------------------------------------------ decks in the site
+
+
+def test_the_site_has_every_deck_and_links_it(site):
+    """Each chapter's deck is in the built site, offered by its page and linked by its lesson plan."""
+    problems = []
+    for chapter in CHAPTERS:
+        deck = f"slides/{chapter}.slides.html"
+        if not (site / deck).is_file():
+            problems.append(f"{deck} is not in the site")
+        menu = BeautifulSoup((site / f"{chapter}.html").read_text(encoding="utf-8"), "html.parser").select_one(
+            ".dropdown-download-buttons")
+        offered = {a.get_text(strip=True): a["href"] for a in menu.select("a[href]")} if menu else {}
+        if offered.get("slides") != deck:
+            problems.append(f"{chapter}.html: the download menu offers {offered}, not slides: {deck}")
+        plan = site / "instructors" / f"{chapter}.html"
+        if plan.is_file() and f'href="../{deck}"' not in plan.read_text(encoding="utf-8"):
+            problems.append(f"instructors/{chapter}.html does not link ../{deck}")
+    if not (site / "slides" / slides.ASSETS / "reveal.js" / "dist" / "reveal.js").is_file():
+        problems.append("slides/assets/ is not in the site")
+    assert not problems, "\n".join(problems)

@@ -275,3 +275,156 @@ def test_scaled_orthogonal_has_every_singular_value_equal_to_scale():
     np.testing.assert_array_equal(make(6, 6, rng=3), init.orthogonal(6, 6, gain=1.5, rng=3))
     with pytest.raises(ValueError, match="scale must be > 0"):
         init.scaled_orthogonal(0.0)
+
+
+# --- torch's layout: fans of any shape, and in-place fillers ---------------------------------------
+
+def torch_fans(shape):
+    """torch.nn.init._calculate_fan_in_and_fan_out, written out: receptive field = product of shape[2:]."""
+    receptive = 1
+    for d in shape[2:]:
+        receptive *= d
+    return shape[1] * receptive, shape[0] * receptive
+
+
+@pytest.mark.parametrize("shape", [(10, 3), (3, 10), (16, 8, 5), (64, 32, 3, 3), (8, 4, 3, 5), (4, 2, 3, 3, 3),
+                                   (1, 1, 1, 1)])
+def test_fans_follow_torch_rule(shape):
+    assert init.calculate_fan_in_and_fan_out(shape) == torch_fans(shape)
+
+
+def test_fans_of_a_conv_kernel_spelled_out():
+    # (c_out, c_in, k_h, k_w) = (64, 32, 3, 5): fan_in = c_in k_h k_w, fan_out = c_out k_h k_w
+    assert init.calculate_fan_in_and_fan_out((64, 32, 3, 5)) == (32 * 15, 64 * 15)
+
+
+@pytest.mark.parametrize("bad, error, message", [
+    ((5,), ValueError, "shape must have at least 2 dimensions"),
+    ((), ValueError, "shape must have at least 2 dimensions"),
+    ((4, 0, 3), ValueError, r"shape\[1\] must be a positive integer"),
+    ((4, 2.5), TypeError, r"shape\[1\] must be a positive integer"),
+    (7, TypeError, "shape must be a tuple of dimensions"),
+    (np.zeros((3, 4)), TypeError, "shape must be a tuple of dimensions"),
+])
+def test_fans_bad_shape(bad, error, message):
+    with pytest.raises(error, match=message):
+        init.calculate_fan_in_and_fan_out(bad)
+
+
+KERNEL_SHAPES = [(96, 48), (48, 96), (64, 16, 3, 3), (16, 64, 5, 5), (32, 8, 3, 3, 3)]
+
+
+def filled(name, shape, rng=0, **kwargs):
+    out = np.full(shape, np.nan, dtype=np.float32)
+    result = getattr(init, name)(out, rng=rng, **kwargs)
+    assert result is out and np.isfinite(out).all()  # filled in place, every entry, and returned
+    return out
+
+
+@pytest.mark.parametrize("shape", KERNEL_SHAPES)
+@pytest.mark.parametrize("kwargs, gain, which", KAIMING)
+def test_kaiming_fillers(shape, kwargs, gain, which):
+    fan = torch_fans(shape)[which]
+    check_normal(filled("kaiming_normal_", shape, **kwargs), gain / math.sqrt(fan))
+    bound = gain * math.sqrt(3 / fan)
+    check_uniform(filled("kaiming_uniform_", shape, **kwargs), -bound, bound)
+
+
+@pytest.mark.parametrize("shape", KERNEL_SHAPES)
+@pytest.mark.parametrize("gain", [1.0, 5 / 3])
+def test_xavier_fillers(shape, gain):
+    fan_in, fan_out = torch_fans(shape)
+    check_normal(filled("xavier_normal_", shape, gain=gain), gain * math.sqrt(2 / (fan_in + fan_out)))
+    bound = gain * math.sqrt(6 / (fan_in + fan_out))
+    check_uniform(filled("xavier_uniform_", shape, gain=gain), -bound, bound)
+
+
+@pytest.mark.parametrize("shape", KERNEL_SHAPES)
+def test_lecun_and_default_fillers_use_fan_in(shape):
+    fan_in = torch_fans(shape)[0]
+    check_normal(filled("lecun_normal_", shape), 1 / math.sqrt(fan_in))
+    check_uniform(filled("linear_default_", shape), -1 / math.sqrt(fan_in), 1 / math.sqrt(fan_in))
+    # nn.Conv2d's default is kaiming_uniform_(a=√5): the same bound, so the same draws up to rounding
+    np.testing.assert_allclose(filled("linear_default_", shape, rng=4),
+                               filled("kaiming_uniform_", shape, rng=4, a=math.sqrt(5)), rtol=1e-6)
+
+
+@pytest.mark.parametrize("shape", [(7,), (5, 6), (2, 3, 4, 5)])
+def test_plain_fillers_any_shape(shape):
+    n = math.prod(shape)
+    if n >= 30:
+        check_normal(filled("normal_", shape, mean=0.3, std=0.5), 0.5, mean=0.3)
+    w = filled("uniform_", shape, a=-1.0, b=2.0)
+    assert w.min() >= -1 and w.max() <= 2
+    a = np.ones(shape)
+    assert init.zeros_(a) is a and not a.any()
+    assert init.constant_(a, -0.25) is a and (a == -0.25).all()
+
+
+@pytest.mark.parametrize("shape", [(8, 4, 3, 3), (40, 4, 3, 3), (6, 6), (3, 10)])
+@pytest.mark.parametrize("gain", [1.0, math.sqrt(2)])
+def test_orthogonal_filler_flattens_like_torch(shape, gain):
+    w = filled("orthogonal_", shape, gain=gain).astype(np.float64)
+    flat = w.reshape(shape[0], -1)  # torch: (shape[0], prod(rest))
+    rows, cols = flat.shape
+    gram = flat @ flat.T if rows <= cols else flat.T @ flat
+    np.testing.assert_allclose(gram, gain**2 * np.eye(min(rows, cols)), atol=1e-5 * gain**2)
+
+
+@pytest.mark.parametrize("name", [n for n in init.FILLER_NAMES if n not in ("zeros",)])
+def test_fillers_seeded_and_float64_kept(name):
+    a, b = np.empty((8, 4, 3, 3)), np.empty((8, 4, 3, 3))
+    getattr(init, name + "_")(a, rng=3)
+    getattr(init, name + "_")(b, rng=np.random.default_rng(3))
+    assert a.dtype == np.float64
+    np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("name", ["xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal",
+                                  "lecun_normal", "linear_default", "orthogonal", "normal", "uniform", "zeros"])
+@pytest.mark.parametrize("shape", [(64, 16, 3, 3), (16, 64, 5, 5)])
+def test_variance_is_what_the_filler_draws(name, shape):
+    w = filled(name + "_", shape, rng=11).astype(np.float64)
+    predicted = init.variance(name, shape)
+    if name == "orthogonal":  # deterministic mean square of a semi-orthogonal matrix
+        assert math.isclose(np.mean(w**2), predicted, rel_tol=1e-5)
+    elif name == "zeros":
+        assert predicted == 0 and not w.any()
+    else:
+        kurtosis = 1.8 if "uniform" in name or name == "linear_default" else 3.0
+        check_moments(w, 0.5 if name == "uniform" else 0.0, predicted, kurtosis)
+
+
+def test_filler_by_name_and_callable():
+    assert init.filler("kaiming_normal") is init.kaiming_normal_
+    assert set(init.FILLER_NAMES) == set(init.NAMES)
+    custom = lambda array, rng=None: init.constant_(array, 1.0)  # noqa: E731
+    assert init.filler(custom) is custom
+    with pytest.raises(ValueError, match="init must be one of 'zeros'"):
+        init.filler("he")
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: init.kaiming_normal_(np.zeros(5)), ValueError, r"array.shape must have at least 2 dimensions"),
+    (lambda: init.xavier_uniform_(np.zeros(5)), ValueError, r"array.shape must have at least 2 dimensions"),
+    (lambda: init.orthogonal_(np.zeros(5)), ValueError, "array must have at least 2 dimensions"),
+    (lambda: init.kaiming_normal_([[0.0, 1.0]]), TypeError, "array must be a floating-point numpy array"),
+    (lambda: init.normal_(np.zeros((2, 2), dtype=int)), TypeError, "array must be a floating-point numpy array"),
+    (lambda: init.zeros_(_readonly()), ValueError, "array must be writeable"),
+    (lambda: init.kaiming_uniform_(np.zeros((2, 2)), mode="fan_avg"), ValueError, "mode must be one of"),
+    (lambda: init.xavier_normal_(np.zeros((2, 2)), gain=0), ValueError, "gain must be > 0"),
+    (lambda: init.uniform_(np.zeros((2, 2)), a=1.0, b=1.0), ValueError, "uniform_ needs a < b"),
+    (lambda: init.normal_(np.zeros((2, 2)), std=-1.0), ValueError, "std must be >= 0"),
+    (lambda: init.constant_(np.zeros((2, 2)), float("nan")), ValueError, "val must be finite"),
+    (lambda: init.variance("he", (3, 4)), ValueError, "init must be one of"),
+    (lambda: init.variance("kaiming_normal", (3,)), ValueError, "shape must have at least 2 dimensions"),
+])
+def test_filler_bad_arguments(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def _readonly():
+    a = np.zeros((2, 2))
+    a.setflags(write=False)
+    return a

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import re
 import shutil
+from copy import deepcopy
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+from initlab.notebook import quiz
 
 from tools import slides
 
@@ -203,6 +208,180 @@ def test_deck_notebook_splits_marks_and_drops_widget_views(refs):
     assert not any("# Check:" in c.source for c in deck.cells)
 
 
+# --------------------------------------------------------------------------- every slide fits its slide
+
+
+def _png(width, height):
+    """A base64 PNG header of the given size (only the header is read)."""
+    head = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + width.to_bytes(4, "big") + height.to_bytes(4, "big")
+    return base64.b64encode(head + b"\x08\x02\x00\x00\x00").decode()
+
+
+def _kinds(cells):
+    return [c.metadata["slideshow"]["slide_type"] for c in cells]
+
+
+def _paragraph(words):
+    return " ".join(f"word{i}" for i in range(words))
+
+
+def test_split_blocks_keeps_math_code_and_boxes_whole_and_introductions_with_what_they_introduce():
+    source = ("First paragraph.\n\n$$\na = b\n$$\n\n```python\nx = 1\n\ny = 2\n```\n\n"
+              "```{prf:proof}\nStep one.\n\nStep two.\n```\n\n(eq-label)=\n\nTarget text.\n\n"
+              "The cases:\n\n- one\n- two\n\nLast.")
+    assert slides.split_blocks(source) == [
+        "First paragraph.", "$$\na = b\n$$", "```python\nx = 1\n\ny = 2\n```",
+        "```{prf:proof}\nStep one.\n\nStep two.\n```", "(eq-label)=\nTarget text.",
+        "The cases:\n\n- one\n- two", "Last."]
+
+
+def test_a_list_taller_than_a_slide_is_cut_between_items_keeping_its_numbers():
+    items = [f"{i}. {_paragraph(40)}" for i in range(1, 31)]
+    block = "Introduction:\n\n" + "\n".join(items)
+    parts = slides.split_list(block)
+    assert len(parts) >= 2
+    assert all(slides.markdown_height(part) <= slides.SLIDE_ROOM for part in parts)
+    assert parts[0].startswith("Introduction:")
+    assert [line for part in parts for line in part.splitlines() if line.strip()] == \
+           [line for line in block.splitlines() if line.strip()]
+    assert parts[1].split(".")[0].isdigit() and parts[1].split(".")[0] != "1"  # numbering goes on
+    assert slides.split_list("Short:\n\n- a\n- b") == ["Short:\n\n- a\n- b"]
+
+
+def test_a_long_list_in_a_box_gets_a_box_per_part_and_a_box_in_a_box_is_left_whole():
+    inner = "\n".join(f"- {_paragraph(40)}" for _ in range(30))
+    box = f'<div class="myst myst-note">\n<p class="myst-title">Note</p>\n\n{inner}\n\n</div>'
+    parts = slides.split_list(box)
+    assert len(parts) >= 2
+    for part in parts:
+        assert part.startswith('<div class="myst myst-note">\n<p class="myst-title">Note</p>')
+        assert part.endswith("</div>") and part.count("<div") == part.count("</div>") == 1
+    nested = f'<div class="myst">\n\n<div class="myst">\n\n{inner}\n\n</div>\n\n</div>'
+    assert slides.split_list(nested) == [nested]
+
+
+def test_taller_text_is_estimated_taller():
+    one, two = slides.markdown_height(_paragraph(20)), slides.markdown_height(_paragraph(200))
+    assert 0 < one < two
+    assert slides.markdown_height("## A heading") > slides.markdown_height("A heading")
+    assert slides.markdown_height("$$\n\\frac{a}{b}\n$$") > slides.markdown_height("$$\na = b\n$$")
+
+
+def test_png_size_is_read_from_the_header():
+    assert slides._png_size(_png(1000, 600)) == (1000, 600)
+    assert slides._png_size(base64.b64encode(b"not a png at all, really").decode()) is None
+    image = new_output("display_data", data={"image/png": _png(1000, 250), "text/plain": "<Figure>"})
+    tall = new_output("display_data", data={"image/png": _png(1000, 2000), "text/plain": "<Figure>"})
+    assert slides.output_height(image) < slides.output_height(tall) <= slides.SLIDE_ROOM
+
+
+def _code(source, *outputs):
+    cell = new_code_cell(source)
+    cell.outputs = list(outputs)
+    return cell
+
+
+def test_short_code_stays_on_its_slide_with_what_it_printed():
+    cell = _code("x = 1\nprint(x)", new_output("stream", name="stdout", text="1\n"))
+    (piece,) = slides.fit_code(cell, "-")
+    assert piece.source == cell.source and not piece.metadata.get("transient")
+    assert _kinds([piece]) == ["-"]
+
+
+def test_long_code_goes_to_the_speaker_notes_and_its_output_stays():
+    source = "\n".join(f"x{i} = {i}" for i in range(slides.MAX_SOURCE_LINES + 1))
+    cell = _code(source, new_output("stream", name="stdout", text="done\n"))
+    shown, notes = slides.fit_code(cell, "-")
+    assert shown.metadata["transient"] == {"remove_source": True} and shown.outputs[0]["text"] == "done\n"
+    assert _kinds([shown, notes]) == ["-", "notes"] and source in notes.source
+    (only_notes,) = slides.fit_code(_code(source), "-")  # nothing printed: nothing on the slide
+    assert _kinds([only_notes]) == ["notes"]
+
+
+def test_a_table_taller_than_a_slide_is_cut_into_even_parts_on_continuation_slides():
+    rows = [f"row {i:3d}  {i * 0.5:8.3f}" for i in range(70)]
+    cell = _code("print_table(...)", new_output("stream", name="stdout", text="\n".join(rows) + "\n"))
+    pieces = slides.fit_code(cell, "-")
+    notes = [p for p in pieces if _kinds([p]) == ["notes"]]
+    assert len(notes) == 1 and "print_table(...)" in notes[0].source  # no room for the code: it is in the notes
+    pieces = [p for p in pieces if p not in notes]
+    assert len(pieces) >= 3
+    assert _kinds(pieces) == ["-"] + ["subslide"] * (len(pieces) - 1)
+    sizes = [len(p.outputs[0]["text"].splitlines()) for p in pieces]
+    assert max(sizes) - min(sizes) <= 1
+    assert [line for p in pieces for line in p.outputs[0]["text"].splitlines()] == rows
+    assert all(slides.cell_height(p) <= slides.SLIDE_ROOM for p in pieces)
+
+
+def test_outputs_that_do_not_fit_together_get_a_slide_each():
+    figure = new_output("display_data", data={"image/png": _png(1000, 330), "text/plain": "<Figure>"})
+    assert 2 * slides.output_height(figure) > slides.SLIDE_ROOM
+    pieces = slides.fit_code(_code("figures.one()\nfigures.two()", figure, deepcopy(figure)), "subslide")
+    assert _kinds(pieces) == ["subslide", "subslide"] and [len(p.outputs) for p in pieces] == [1, 1]
+    assert pieces[0].source and not pieces[1].source  # the source, when shown, stays with the first
+
+
+def test_paginate_starts_a_continuation_slide_where_the_room_runs_out():
+    cells = [new_markdown_cell("## A section")] + [new_markdown_cell(_paragraph(150)) for _ in range(8)]
+    for cell, kind in zip(cells, ["slide"] + ["-"] * 8):
+        cell.metadata["slideshow"] = {"slide_type": kind}
+    notes = new_markdown_cell(_paragraph(2000))
+    notes.metadata["slideshow"] = {"slide_type": "notes"}
+    cells.insert(2, notes)
+    slides.paginate(cells)
+    kinds = _kinds(cells)
+    assert kinds[0] == "slide" and kinds[2] == "notes" and "subslide" in kinds
+    used = 0
+    for cell, kind in zip(cells, kinds):
+        if kind == "notes":
+            continue
+        used = slides.cell_height(cell) if kind in ("slide", "subslide") else used + slides.cell_height(cell)
+        assert used <= slides.SLIDE_ROOM
+
+
+def test_the_quiz_becomes_one_card_per_question_with_its_answers_in_the_notes(refs):
+    nb = new_notebook(cells=[new_markdown_cell("# 1. A chapter"), new_markdown_cell("## Quiz"),
+                             new_code_cell('quiz.show("01_vanishing_gradients")')])
+    deck = slides.deck_notebook(nb, refs)
+    questions = quiz.load("01_vanishing_gradients")
+    cards = [c for c in deck.cells if c.source.startswith("**Quiz ")]
+    assert len(cards) == len(questions) and all(_kinds([c]) == ["subslide"] for c in cards)
+    assert not any(c.cell_type == "code" for c in deck.cells)
+    for card in cards:
+        notes = deck.cells[deck.cells.index(card) + 1]
+        assert _kinds([notes]) == ["notes"] and "Right" in notes.source
+    first = next(q for q in questions if q["type"] == "multiple_choice")
+    assert "**A.**" in cards[questions.index(first)].source
+
+
+def test_every_deck_cell_of_every_chapter_fits_by_the_estimates(refs):
+    """The rules leave no slide taller than the room they plan for, on the real chapters (committed outputs);
+    tests/site/test_slides.py measures the same decks in a browser."""
+    for path in slides.chapters():
+        deck = slides.deck_notebook(nbformat.read(path, as_version=4), refs)
+        used, slide = 0, 0
+        for cell in deck.cells:
+            kind = cell.metadata["slideshow"]["slide_type"]
+            if kind in ("notes", "skip"):
+                continue
+            if kind in ("slide", "subslide"):
+                used, slide = 0, slide + 1
+            used += slides.cell_height(cell)
+            first = next((line for line in cell.source.splitlines() if line.strip()), "")[:40]
+            assert used <= slides.SLIDE_ROOM or slides.cell_height(cell) == used, (
+                f"{path.name}, slide {slide}: {used:.0f} px planned ({first!r})")
+
+
+def test_the_deck_html_has_one_section_per_planned_slide(refs, tmp_path):
+    path = slides.chapters()[0]
+    target, _ = slides.export_one(path, tmp_path, refs, mode="stored")
+    deck = slides.deck_notebook(nbformat.read(path, as_version=4), refs)
+    planned = sum(k in ("slide", "subslide") for k in _kinds(deck.cells))
+    tags = re.findall(r"<section\b|</section>", target.read_text(encoding="utf-8"))
+    shown = sum(a.startswith("<section") and b == "</section>" for a, b in zip(tags, tags[1:]))
+    assert shown == planned  # a <div> cut in two by a split would break the slides' nesting
+
+
 # ------------------------------------------------------------------------------------ command line
 
 
@@ -223,6 +402,13 @@ def test_bad_arguments_give_clear_errors(argv, message, capsys):
     assert message in capsys.readouterr().err
 
 
+def test_fit_names_the_decks_it_cannot_find(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        slides.main(["fit", "--out", str(tmp_path)])
+    assert exit_.value.code == 2
+    assert f"no deck {slides.chapters()[0].stem}.slides.html" in capsys.readouterr().err
+
+
 def test_export_without_the_npm_packages_says_how_to_install_them(tmp_path, monkeypatch):
     monkeypatch.setattr(slides, "NODE_MODULES", tmp_path / "node_modules")
     with pytest.raises(SystemExit, match=r"npm ci"):
@@ -230,5 +416,5 @@ def test_export_without_the_npm_packages_says_how_to_install_them(tmp_path, monk
 
 
 def test_export_rejects_an_unknown_mode(tmp_path):
-    with pytest.raises(ValueError, match=r"mode must be one of auto, execute, stored, got 'live'"):
+    with pytest.raises(ValueError, match=r"mode must be one of auto, execute, stored, built, got 'live'"):
         slides.export([], tmp_path, mode="live")

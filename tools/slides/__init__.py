@@ -4,6 +4,7 @@
     python -m tools.slides mark --check         # exit 1, listing every cell that does not follow the rule
     python -m tools.slides export               # book/_build/slides/<chapter>.slides.html (+ assets/)
     python -m tools.slides export --out DIR book/01_vanishing_gradients.ipynb
+    python -m tools.slides fit [--out DIR]      # every slide of the decks in DIR, measured in Chromium
 
 **The rule** (one chapter = one talk; ``mark`` writes it into ``cell.metadata.slideshow.slide_type``,
 which both RISE in JupyterLab and nbconvert read), first match wins:
@@ -40,12 +41,26 @@ renders (directive blocks into boxes, citations into author-year text). The deck
 require.js, jQuery and MathJax 2 from ``assets/`` next to it: copies of the npm packages pinned in
 ``tools/slides/package-lock.json`` (``npm ci`` in tools/slides), so it works offline, from
 ``file://`` or any static server. ``--stored`` exports the committed outputs instead (no kernel;
-interactive figures then show their stored PNG).
+interactive figures then show their stored PNG). Every build of the site writes the decks into it too
+(book/_ext/decks.py).
+
+**Every slide fits its slide** (1280 x 800; body text 26 px, code and printed tables 22 px, nothing under
+20 px). The deck's cells are cut where a slide would run past its bottom, and what follows goes on a
+continuation slide below it (a new vertical slide), by rules on each cell's estimated height
+(:func:`markdown_height`, :func:`output_height`): Markdown is split between paragraphs, lists, display
+math and boxes (a list taller than a slide between its items); a code cell longer than
+:data:`MAX_SOURCE_LINES` lines, or too tall with its output, shows its output and puts its source in the
+speaker notes; outputs that do not fit together get a slide each, and a printed table taller than a slide
+is cut into even parts; the quiz becomes one card per question, its answers and feedback in the notes.
+``fit`` (tools/slides/fit.py) measures the real slides in Chromium, and tests/site/test_slides.py fails
+on any slide that overflows.
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
+import math
 import os
 import re
 import shutil
@@ -58,7 +73,7 @@ from pathlib import Path
 
 import nbformat
 import yaml
-from initlab.notebook import explorer
+from initlab.notebook import explorer, quiz
 
 ROOT = Path(__file__).resolve().parents[2]
 BOOK = ROOT / "book"
@@ -72,7 +87,7 @@ FRAMES_JS = BOOK / "_static" / "initlab-frames.js"
 FRAMES_CSS = BOOK / "_static" / "initlab-frames.css"
 DEFAULT_OUT = BOOK / "_build" / "slides"
 EXECUTED = BOOK / "_build" / "jupyter_execute"  # where the book's build keeps the notebooks it executed
-MODES = ("auto", "execute", "stored")
+MODES = ("auto", "execute", "stored", "built")
 ASSETS = "assets"  # folder next to the decks
 
 SLIDE, SUBSLIDE, CONTINUE, NOTES, SKIP = "slide", "subslide", "-", "notes", "skip"
@@ -375,9 +390,299 @@ def myst_to_markdown(source: str, refs: References) -> str:
     return "\n".join(out).strip("\n")
 
 
+def split_blocks(source: str) -> list[str]:
+    """A Markdown piece cut at its top-level blank lines: paragraphs, lists, display math, code blocks and
+    directive blocks (kept whole), so that a long piece can continue on the next slide. A `(label)=` target
+    stays with the block below it, and a block that ends with a colon with the block it introduces."""
+    blocks, current, stack, in_math = [], [], [], False
+    for line in source.splitlines():
+        stripped = line.strip()
+        if stack:
+            chars, name = stack[-1]
+            if stripped and set(stripped) == {chars[0]} and len(stripped) >= len(chars):
+                stack.pop()
+            elif name is not None and _FENCE_OPEN.match(stripped):
+                stack.append((_FENCE_OPEN.match(stripped).group(1), None))
+        elif in_math:
+            in_math = not stripped.endswith("$$")
+        elif not stripped:
+            if current and not _TARGET.fullmatch(current[-1].strip()):
+                blocks.append("\n".join(current))
+                current = []
+            continue
+        elif _FENCE_OPEN.match(stripped):
+            fence = _FENCE_OPEN.match(stripped)
+            stack.append((fence.group(1), fence.group(2) or None))
+        elif stripped.startswith("$$"):
+            in_math = stripped == "$$" or not stripped[2:].rstrip().endswith("$$")
+        current.append(line)
+    if current:
+        blocks.append("\n".join(current))
+    merged = []
+    for block in blocks:
+        if merged and merged[-1].rstrip().endswith(":"):
+            merged[-1] += "\n\n" + block
+        else:
+            merged.append(block)
+    return merged or [""]
+
+
+# ------------------------------------------------------------------------- every slide fits its slide
+
+# Type sizes of the decks (the template sets them), in CSS px of the 1280 x 800 slide: body text and headings
+# scale with BODY_PX; code and printed tables with CODE_PX. Both stay at or above
+# tools/slides/fit.py's MIN_FONT_PX (20 px), legible from the back of a room.
+BODY_PX, CODE_PX = 26, 22
+# The height the exporter fills on a slide: 800 px less reveal's margins and the slack the estimates need
+# (they count characters, not glyphs; tools/slides/fit.py measures the real thing in a browser).
+SLIDE_ROOM = 700
+CHARS_PER_LINE = 88  # prose at BODY_PX on the 1240 px text column (about 100 fit), counted pessimistically
+CODE_CHARS_PER_LINE = 88  # printed output wraps past this (monospace at CODE_PX)
+MAX_SOURCE_LINES = 10  # longer code goes to the speaker notes; the slide shows what it printed
+_LINE = {"body": 1.4 * BODY_PX, "code": 1.3 * CODE_PX}
+_HEADING_EM = {1: 1.9, 2: 1.45, 3: 1.15}
+_INLINE_MATH = re.compile(r"\$[^$\n]+\$")
+_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_TAG = re.compile(r"<[^>]+>")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s")
+_TALL_MATH = re.compile(r"\\(?:frac|dfrac|tfrac|sum|prod|int|binom|sqrt|big|Big|bigg|Bigg|left|begin\{[pb]matrix)")
+
+
+def _visible_length(text: str) -> int:
+    """How many characters ``text`` takes on screen: inline TeX renders at about half its source's length."""
+    text = _INLINE_MATH.sub(lambda m: "x" * max(1, len(m.group(0)) // 2), text)
+    return len(_TAG.sub("", _LINK.sub(r"\1", text)).strip())
+
+
+def _prose_height(lines: list[str]) -> float:
+    """Paragraph or list lines (joined into items), wrapped at CHARS_PER_LINE."""
+    items, rows = [], 0
+    for line in lines:
+        if not items or _LIST_ITEM.match(line):
+            items.append(line)
+        else:
+            items[-1] += " " + line.strip()
+    for item in items:
+        width = CHARS_PER_LINE - (4 if _LIST_ITEM.match(item) else 0)
+        rows += max(1, math.ceil(_visible_length(item) / width))
+    return rows * _LINE["body"] + 0.8 * BODY_PX + 0.15 * BODY_PX * (len(items) - 1)
+
+
+def markdown_height(source: str) -> float:
+    """Estimated height in px of a deck's Markdown cell (after :func:`myst_to_markdown`)."""
+    height = 0.0
+    for block in split_blocks(source):
+        lines = [line for line in block.splitlines() if line.strip()]
+        if not lines:
+            continue
+        first = lines[0].strip()
+        if first.startswith("$$") or first.startswith("\\begin"):
+            rows = block.count("\\\\") + 1
+            height += rows * (2.5 if _TALL_MATH.search(block) else 1.6) * BODY_PX + BODY_PX
+        elif first.startswith(("```", "~~~")):
+            height += (len(lines) - 2) * _LINE["code"] + BODY_PX
+        elif first.startswith("|"):
+            height += sum(1 for line in lines if not set(line.strip()) <= set("|-: ")) * 1.7 * BODY_PX
+        else:
+            prose = []
+            for line in lines:
+                heading = _HEADING.match(line)
+                if heading:
+                    size = _HEADING_EM.get(len(heading.group(1)), 1.0) * BODY_PX
+                    rows = math.ceil(_visible_length(line.lstrip("#")) * size / BODY_PX / CHARS_PER_LINE)
+                    height += max(1, rows) * 1.25 * size + 0.8 * BODY_PX
+                elif line.lstrip().startswith('<div class="myst'):
+                    height += 1.2 * BODY_PX  # the box's padding and margins
+                elif line.lstrip().startswith('<p class="myst-title">'):
+                    height += _LINE["body"] + 0.4 * BODY_PX
+                elif line.strip() != "</div>":
+                    prose.append(line)
+            if prose:
+                height += _prose_height(prose)
+    return height
+
+
+def split_list(block: str) -> list[str]:
+    """A Markdown block taller than a slide that holds a list (after the sentence that introduces it, if
+    any) cut between the list's items into parts that each fit (an ordered list's parts keep their numbers);
+    any other block is returned whole."""
+    lines = block.strip("\n").splitlines()
+    if markdown_height(block) <= SLIDE_ROOM or not any(_LIST_ITEM.match(line) for line in lines):
+        return [block]
+    if lines[0].startswith("<div") and lines[-1] == "</div>":  # a box: each part in a box of its own
+        head = lines[:2] if lines[1].startswith('<p class="myst-title">') else lines[:1]
+        inner = "\n".join(lines[len(head):-1])
+        if "<div" in inner:
+            return [block]
+        return ["\n".join(head) + "\n\n" + part + "\n\n</div>" for part in split_list(inner)]
+    if "<div" in block or "</div>" in block:
+        return [block]  # boxes must open and close on the same slide
+    units = [[]]  # the introduction, then one unit per top-level item
+    for line in lines:
+        if _LIST_ITEM.match(line) and not line.startswith((" ", "\t")):
+            units.append([])
+        units[-1].append(line)
+    parts = [[]]
+    for unit in units:
+        if parts[-1] and markdown_height("\n".join(sum(parts[-1] + [unit], []))) > SLIDE_ROOM:
+            parts.append([])
+        parts[-1].append(unit)
+    return ["\n".join(sum(part, [])).strip("\n") for part in parts if any(sum(part, []))]
+
+
+def _png_size(data: str) -> tuple[int, int] | None:
+    """Width and height of a base64 PNG, from its header."""
+    head = base64.b64decode(data[:44] + "=" * (-len(data[:44]) % 4))
+    if len(head) < 24 or head[:8] != b"\x89PNG\r\n\x1a\n":
+        return None
+    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+
+
+def _text_height(text: str) -> float:
+    rows = sum(max(1, math.ceil(len(line) / CODE_CHARS_PER_LINE)) for line in text.rstrip("\n").splitlines())
+    return max(1, rows) * _LINE["code"] + 0.6 * CODE_PX
+
+
+def output_height(output) -> float:
+    """Estimated height in px of one output on a slide (the template's image and explorer sizes)."""
+    if output.get("output_type") == "stream":
+        return _text_height(output.get("text", ""))
+    data = output.get("data", {})
+    if "text/html" in data and "data-initlab-explorer" in data["text/html"]:
+        return 540 + 130  # the frame (max-height in the template) and its controls
+    if "image/png" in data:
+        size = _png_size(data["image/png"])
+        ratio = size[1] / size[0] if size and size[0] else 0.6
+        return min(600, 1000 * ratio) + 60  # the output area's padding
+    if "text/html" in data:
+        return 200
+    if "text/plain" in data:
+        return _text_height(data["text/plain"])
+    return 0
+
+
+def _source_height(source: str) -> float:
+    return len(source.splitlines()) * _LINE["code"] + CODE_PX
+
+
+def _notes_cell(markdown: str):
+    cell = nbformat.v4.new_markdown_cell(markdown)
+    cell.metadata["slideshow"] = {"slide_type": NOTES}
+    return cell
+
+
+def _code_piece(cell, outputs, kind: str, show_source: bool):
+    piece = nbformat.v4.new_code_cell(cell.source if show_source else "")
+    piece.outputs = outputs
+    piece.metadata["slideshow"] = {"slide_type": kind}
+    if not show_source:
+        piece.metadata["transient"] = {"remove_source": True}
+    return piece
+
+
+def _split_output(output) -> list:
+    """A printed output too tall for one slide, cut into pieces that each fit."""
+    if output.get("output_type") != "stream" or _text_height(output["text"]) <= SLIDE_ROOM:
+        return [output]
+    per_slide = int((SLIDE_ROOM - 0.6 * CODE_PX) // _LINE["code"])
+    lines = output["text"].rstrip("\n").splitlines()
+    pieces = math.ceil(len(lines) / per_slide)
+    base, extra = divmod(len(lines), pieces)  # even pieces: no slide with a lone last row
+    starts = [i * base + min(i, extra) for i in range(pieces + 1)]
+    return [nbformat.v4.new_output("stream", name=output.get("name", "stdout"),
+                                   text="\n".join(lines[a:b]) + "\n") for a, b in zip(starts, starts[1:])]
+
+
+def fit_code(cell, kind: str) -> list:
+    """A code cell as one or more deck cells that each fit a slide: its source on the slide when it is short
+    and fits with its first output, otherwise in the speaker notes; outputs that do not fit together get a
+    slide each, and a printed table taller than a slide continues on the next."""
+    outputs = [piece for output in cell.get("outputs", []) for piece in _split_output(output)]
+    source = cell.source.strip()
+    first = output_height(outputs[0]) if outputs else 0
+    show = (bool(source) and len(source.splitlines()) <= MAX_SOURCE_LINES
+            and _source_height(source) + first <= SLIDE_ROOM)
+    if not outputs and not show:
+        return [_notes_cell(f"```python\n{source}\n```")] if source else []
+    groups, height = [[]], _source_height(source) if show else 0
+    for output in outputs:
+        h = output_height(output)
+        if groups[-1] and height + h > SLIDE_ROOM:
+            groups.append([])
+            height = 0
+        groups[-1].append(output)
+        height += h
+    cells = [_code_piece(cell, group, kind if i == 0 else SUBSLIDE, show and i == 0)
+             for i, group in enumerate(groups)]
+    if source and not show:
+        cells.insert(1, _notes_cell(f"The code of this slide:\n\n```python\n{source}\n```"))
+    return cells
+
+
+def cell_height(cell) -> float:
+    """Estimated height in px of a deck cell on its slide."""
+    if cell.cell_type == "markdown":
+        return markdown_height(cell.source)
+    shown = not cell.metadata.get("transient", {}).get("remove_source") and cell.source.strip()
+    return (_source_height(cell.source) if shown else 0) + sum(output_height(o) for o in cell.get("outputs", []))
+
+
+def paginate(cells) -> None:
+    """Start a continuation slide (a new vertical slide) wherever a cell would run past the bottom of the
+    current one, in place. Speaker notes and skipped cells take no room."""
+    used = 0.0
+    for cell in cells:
+        kind = cell.metadata["slideshow"]["slide_type"]
+        if kind in (NOTES, SKIP):
+            continue
+        height = cell_height(cell)
+        if kind in (SLIDE, SUBSLIDE):
+            used = height
+        elif used and used + height > SLIDE_ROOM:
+            cell.metadata["slideshow"]["slide_type"] = SUBSLIDE
+            used = height
+        else:
+            used += height
+
+
+_QUIZ_CALL = re.compile(r"""quiz\.show\(\s*["']([\w-]+)["']\s*\)""")
+_LETTERS = "ABCDEFGHIJ"
+
+
+def quiz_cards(name: str, refs: References) -> list:
+    """A chapter's quiz as cards for a room, one question per slide: the question and its lettered choices on
+    the slide, the right answer and every answer's feedback in the speaker notes (the book's pages keep the
+    interactive quiz)."""
+    questions = quiz.load(name)
+    cells = []
+    for number, question in enumerate(questions, 1):
+        lines = [f"**Quiz {number}/{len(questions)}.** {question['question']}", ""]
+        notes = []
+        if question["type"] == "numeric":
+            lines.append("*The answer is a number.*")
+            for answer in question["answers"]:
+                value = (answer["value"] if answer.get("type") == "value" else
+                         "between {} and {}".format(*answer["range"]) if answer.get("type") == "range" else
+                         "anything else")
+                right = "**Right:** " if answer.get("correct") else ""
+                notes.append(f"- {right}{value}: {answer['feedback']}")
+        else:
+            if question["type"] == "many_choice":
+                lines.append("*Select every right answer.*")
+            for letter, answer in zip(_LETTERS, question["answers"]):
+                lines.append(f"- **{letter}.** {answer['answer']}")
+                right = "**Right.** " if answer.get("correct") else ""
+                notes.append(f"- **{letter}.** {right}{answer['feedback']}")
+        card = nbformat.v4.new_markdown_cell(myst_to_markdown("\n".join(lines), refs))
+        card.metadata["slideshow"] = {"slide_type": SUBSLIDE}
+        cells += [card, _notes_cell(myst_to_markdown("\n".join(notes), refs))]
+    return cells
+
+
 def deck_notebook(nb, refs: References):
     """The notebook the deck is made from: Markdown split into pieces, each cell marked by the
-    rule, MyST rewritten, and no widget views (they would need widget JavaScript from a CDN)."""
+    rule, MyST rewritten, no widget views (they would need widget JavaScript from a CDN), the quiz as
+    cards, and every slide cut to fit (:func:`fit_code`, :func:`paginate`)."""
     deck = deepcopy(nb)
     cells = []
     for cell in deck.cells:
@@ -385,17 +690,29 @@ def deck_notebook(nb, refs: References):
             continue  # a check cell guards the table above it; a talk does not show it
         if cell.cell_type == "markdown":
             for piece in split_markdown(cell.source):
-                cells.append(nbformat.v4.new_markdown_cell(piece))
+                cells += [nbformat.v4.new_markdown_cell(block) for block in split_blocks(piece)]
         else:
             cells.append(cell)
+    fitted = []
     for cell, kind in zip(cells, slide_types(cells)):
         cell.metadata["slideshow"] = {"slide_type": kind}
         if cell.cell_type == "markdown":
-            cell.source = myst_to_markdown(cell.source, refs)
+            for i, part in enumerate(split_list(myst_to_markdown(cell.source, refs))):
+                piece = nbformat.v4.new_markdown_cell(part)
+                piece.metadata["slideshow"] = {"slide_type": kind if i == 0 else SUBSLIDE}
+                fitted.append(piece)
+            continue
+        for out in cell.get("outputs", []):
+            out.get("data", {}).pop("application/vnd.jupyter.widget-view+json", None)
+        called = _QUIZ_CALL.search(cell.source) if cell.cell_type == "code" else None
+        if called and kind not in (SKIP, NOTES):
+            fitted += quiz_cards(called.group(1), refs)
+        elif cell.cell_type == "code" and kind not in (SKIP, NOTES):
+            fitted += fit_code(cell, kind)
         else:
-            for out in cell.get("outputs", []):
-                out.get("data", {}).pop("application/vnd.jupyter.widget-view+json", None)
-    deck.cells = [c for c in cells if c.cell_type != "markdown" or c.source.strip()]
+            fitted.append(cell)
+    deck.cells = [c for c in fitted if c.cell_type != "markdown" or c.source.strip()]
+    paginate(deck.cells)
     deck.metadata.pop("widgets", None)
     title = next((line.lstrip("#").strip() for c in deck.cells if c.cell_type == "markdown"
                   for line in c.source.splitlines() if _HEADING.match(line)), "Slides")
@@ -421,9 +738,14 @@ _ASSET_FILES = [
 _SKIP_IN_ASSETS = shutil.ignore_patterns("a11y", "*.map", "*.eot", "*.ttf", "*.md")
 
 
+def missing_packages() -> list[str]:
+    """The npm packages the decks load that are not installed in tools/slides/node_modules."""
+    return [name for name, _, _ in _ASSET_FILES if not (NODE_MODULES / name / "package.json").is_file()]
+
+
 def copy_assets(out: Path) -> Path:
     """Copy what the decks load into ``out/assets`` (from tools/slides/node_modules)."""
-    missing = [name for name, _, _ in _ASSET_FILES if not (NODE_MODULES / name / "package.json").is_file()]
+    missing = missing_packages()
     if missing:
         raise SystemExit(f"slides: npm packages missing from {NODE_MODULES}: {', '.join(missing)}. Install them "
                          f"first: `make slides`, or (cd tools/slides && npm ci --ignore-scripts)")
@@ -466,6 +788,9 @@ def exporter():
         reveal_height=str(DECK_SIZE[1]),
         exclude_input_prompt=True,
         exclude_output_prompt=True,
+        # A heading's hidden ¶ link: of no use on a slide, and its href and the heading's id disagree when the
+        # heading holds math or a character such as ×.
+        exclude_anchor_links=True,
         jquery_url=f"{ASSETS}/jquery.min.js",
         require_js_url=f"{ASSETS}/require.js",
         mathjax_url=f"{ASSETS}/mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe",
@@ -484,10 +809,10 @@ def execute_static(nb, timeout: int = 600) -> float:
     return time.perf_counter() - start
 
 
-def built_outputs(nb, path: Path):
-    """The notebook as the book's last build executed it (book/_build/jupyter_execute, static mode),
-    if that build ran exactly these cells; else None."""
-    built = EXECUTED / path.name
+def built_outputs(nb, path: Path, executed: Path = EXECUTED):
+    """The notebook as the book's last build executed it (``executed``: book/_build/jupyter_execute, static
+    mode), if that build ran exactly these cells; else None."""
+    built = executed / path.name
     if not built.is_file():
         return None
     executed = nbformat.read(built, as_version=4)
@@ -496,17 +821,19 @@ def built_outputs(nb, path: Path):
     return executed
 
 
-def export_one(path: Path, out: Path, refs: References, mode: str = "auto") -> tuple[Path, str]:
-    """One deck; ``mode`` says where the outputs come from: "auto" (the book's build if it ran these
-    very cells, else a fresh static-mode run), "execute" (always run), or "stored" (the committed ones)."""
+def export_one(path: Path, out: Path, refs: References, mode: str = "auto",
+               executed: Path = EXECUTED) -> tuple[Path, str]:
+    """One deck; ``mode`` says where the outputs come from: "auto" (the build's in ``executed`` if it ran
+    these very cells, else a fresh static-mode run), "execute" (always run), "stored" (the committed ones),
+    or "built" (the build's if it ran these very cells, else the committed ones: never a kernel)."""
     nb = nbformat.read(path, as_version=4)
-    executed = built_outputs(nb, path) if mode == "auto" else None
-    if executed is not None:
-        for cell, ran in zip(nb.cells, executed.cells):
+    built = built_outputs(nb, path, executed) if mode in ("auto", "built") else None
+    if built is not None:
+        for cell, ran in zip(nb.cells, built.cells):
             if cell.cell_type == "code":
                 cell.outputs = ran.outputs
-        how = f"outputs of the book's build ({EXECUTED.relative_to(ROOT)})"
-    elif mode == "stored":
+        how = f"outputs of the build ({executed.name})"
+    elif mode in ("stored", "built"):
         how = "committed outputs (interactive figures as PNG)"
     else:
         how = f"executed in {execute_static(nb):.1f} s"
@@ -521,7 +848,8 @@ def export_one(path: Path, out: Path, refs: References, mode: str = "auto") -> t
     return target, how
 
 
-def export(paths, out: Path = DEFAULT_OUT, mode: str = "auto", jobs: int = 1) -> list[Path]:
+def export(paths, out: Path = DEFAULT_OUT, mode: str = "auto", jobs: int = 1,
+           executed: Path = EXECUTED) -> list[Path]:
     """Write a deck for each notebook into ``out``, with the assets they load (see export_one)."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
@@ -530,7 +858,7 @@ def export(paths, out: Path = DEFAULT_OUT, mode: str = "auto", jobs: int = 1) ->
     refs = References.of_book(chapters())
 
     def one(path):
-        target, how = export_one(Path(path), out, refs, mode)
+        target, how = export_one(Path(path), out, refs, mode, executed)
         print(f"{Path(path).name}: {how}; {target.stat().st_size / 1e6:.1f} MB -> {target}", flush=True)
         return target
 
@@ -573,7 +901,7 @@ def _notebooks(parser, given) -> list[Path]:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.slides", description=__doc__.splitlines()[0])
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{mark,export}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{mark,export,fit}")
     marker = commands.add_parser("mark", help="set the slide metadata of the chapters by the rule")
     marker.add_argument("--check", action="store_true", help="change nothing; exit 1 if a cell differs from the rule")
     marker.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="default: every chapter in _toc.yml")
@@ -586,7 +914,20 @@ def main(argv=None) -> int:
                          help="use the committed outputs, no kernel (interactive figures as PNG)")
     exporting.add_argument("--jobs", type=int, default=1, help="chapters exported at once (default 1)")
     exporting.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="default: every chapter in _toc.yml")
+    fitting = commands.add_parser("fit", help="measure every slide of the exported decks in Chromium")
+    fitting.add_argument("--out", type=Path, default=DEFAULT_OUT,
+                         help="the decks' folder (default: book/_build/slides; the site's: book/_build/html/slides)")
     args = parser.parse_args(argv)
+    if args.command == "fit":
+        from . import fit
+
+        decks = [args.out / f"{path.stem}.slides.html" for path in chapters()]
+        absent = [deck.name for deck in decks if not deck.is_file()]
+        if len(absent) == len(decks):
+            fitting.error(f"no deck {', '.join(absent)} in {args.out}: export them first")
+        if absent:
+            print(f"fit: not exported, not measured: {', '.join(absent)}")
+        return 1 if fit.report([deck for deck in decks if deck.is_file()], DECK_SIZE) or absent else 0
     paths = _notebooks(marker if args.command == "mark" else exporting, args.notebooks)
 
     if args.command == "export":

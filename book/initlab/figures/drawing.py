@@ -5,7 +5,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-__all__ = ["new_figure", "by_layer", "training_curves", "format_ratio"]
+__all__ = ["new_figure", "loggable", "by_layer", "training_curves", "format_ratio"]
 
 
 def new_figure(ncols=1, nrows=1, **kwargs):
@@ -16,6 +16,13 @@ def new_figure(ncols=1, nrows=1, **kwargs):
     return fig, axes.ravel() if axes.size > 1 else axes[0, 0]
 
 
+def loggable(x, values):
+    """The points ``(x, values)`` a log axis can show: finite and positive (an overflow is never drawn as data)."""
+    values = np.asarray(values, dtype=np.float64)
+    ok = np.isfinite(values) & (values > 0)
+    return np.asarray(x)[ok], values[ok]
+
+
 def by_layer(ax, values, label=None, *, first_layer=1, **style):
     """Plot one value per layer on a log axis and return the layers whose value is not finite.
 
@@ -24,8 +31,7 @@ def by_layer(ax, values, label=None, *, first_layer=1, **style):
     """
     values = np.asarray(values, dtype=np.float64)
     layers = np.arange(first_layer, first_layer + len(values))
-    ok = np.isfinite(values) & (values > 0)
-    ax.plot(layers[ok], values[ok], marker="o", markersize=3, label=label, **style)
+    ax.plot(*loggable(layers, values), marker="o", markersize=3, label=label, **style)
     bad = layers[~np.isfinite(values)]
     if bad.size:
         ax.plot(bad, np.full(bad.size, 1.0), "x", color="red", markersize=9, clip_on=False,
