@@ -128,16 +128,23 @@ class _Scan:
     first: str | None = None  # the first top-level element: "text", "heading", or a directive's name
 
 
+def _inside_fence(stack: list, stripped: str) -> None:
+    """Follow a line inside the open fences ``stack`` ((fence characters, directive name or None), innermost
+    last): it closes the innermost fence, or opens a code block in a directive (directives nest, code blocks
+    do not)."""
+    chars, name = stack[-1]
+    if stripped and set(stripped) == {chars[0]} and len(stripped) >= len(chars):
+        stack.pop()
+    elif name is not None and _FENCE_OPEN.match(stripped):
+        stack.append((_FENCE_OPEN.match(stripped).group(1), None))
+
+
 def _scan(source: str) -> _Scan:
     scan, stack = _Scan(), []  # stack of open fences: (fence characters, directive name or None)
     for line in source.splitlines():
         stripped = line.strip()
         if stack:
-            chars, name = stack[-1]
-            if stripped and set(stripped) == {chars[0]} and len(stripped) >= len(chars):
-                stack.pop()
-            elif name is not None and _FENCE_OPEN.match(stripped):  # directives nest, code blocks do not
-                stack.append((_FENCE_OPEN.match(stripped).group(1), None))
+            _inside_fence(stack, stripped)
             continue
         fence = _FENCE_OPEN.match(stripped)
         if fence:
@@ -398,11 +405,7 @@ def split_blocks(source: str) -> list[str]:
     for line in source.splitlines():
         stripped = line.strip()
         if stack:
-            chars, name = stack[-1]
-            if stripped and set(stripped) == {chars[0]} and len(stripped) >= len(chars):
-                stack.pop()
-            elif name is not None and _FENCE_OPEN.match(stripped):
-                stack.append((_FENCE_OPEN.match(stripped).group(1), None))
+            _inside_fence(stack, stripped)
         elif in_math:
             in_math = not stripped.endswith("$$")
         elif not stripped:
