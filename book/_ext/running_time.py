@@ -50,8 +50,16 @@ def _heading(source):
 
 
 def _first_line(source):
-    line = next((s.strip() for s in source.splitlines() if s.strip() and not s.lstrip().startswith("#")), "")
+    """The cell's first line of code (its first comment if it has no code), shortened to FIRST_LINE_CHARS."""
+    lines = [s.strip() for s in source.splitlines() if s.strip()]
+    line = next((s for s in lines if not s.startswith("#")), lines[0] if lines else "")
     return line if len(line) <= FIRST_LINE_CHARS else line[:FIRST_LINE_CHARS - 1].rstrip() + "…"
+
+
+def _title(text):
+    """A section title as nodes: its ``$...$`` parts as math (MathJax typesets them), the rest as text."""
+    parts = text.split("$")
+    return [nodes.math(part, part) if i % 2 else nodes.Text(part) for i, part in enumerate(parts) if part]
 
 
 def cell_times(notebook):
@@ -80,7 +88,9 @@ def sentence(total, times, numbers=None):
     slowest = sorted(times, key=lambda t: -t[0])[:SLOWEST]
     for i, (seconds, section, first) in enumerate(slowest):
         where = f"{numbers[section]} {section}" if section in numbers else (section or "the opening")
-        out += [nodes.Text(f"{seconds:.1f} s under “{where}” ("), nodes.literal(first, first), nodes.Text(")")]
+        out += [nodes.Text(f"{seconds:.1f} s under “"), *_title(where), nodes.Text("”")]
+        if first:
+            out += [nodes.Text(" ("), nodes.literal(first, first), nodes.Text(")")]
         out.append(nodes.Text("; " if i < len(slowest) - 1 else "."))
     return out
 

@@ -309,7 +309,8 @@ def exercise_explorers(page, report: PageReport) -> None:
             elif tag.startswith("select"):
                 options = control.locator("option").evaluate_all("os => os.map(o => o.value)")
                 target = int(options[(options.index(str(value)) + 1) % len(options)])
-                control.select_option(str(target))
+                # by position: a string would also match an option whose label is that number (a scale of "1")
+                control.select_option(index=options.index(str(target)))
             else:
                 problems.append(f"{what}: unexpected element {tag}")
                 continue

@@ -26,13 +26,17 @@ NOTEBOOK = {"cells": [
     {"cell_type": "code", "source": "never run\n", "metadata": {}},
     _markdown("## Section B"),
     _code(["figure = explorer(", "depth=3)\n"], 10.0, 13.0),
+    _markdown("## Correlations, $\\chi_1$ and more"),
+    _code("# only a comment\n", 13.0, 13.1),
 ]}
 
 
 def test_cell_times_reads_each_timed_cell_with_its_section_and_first_line():
     times = running_time.cell_times(NOTEBOOK)
     assert [(round(s, 2), section) for s, section, _ in times] == [
-        (0.5, "Chapter"), (8.3, "Section A"), (0.25, "Section A"), (3.0, "Section B")]
+        (0.5, "Chapter"), (8.3, "Section A"), (0.25, "Section A"), (3.0, "Section B"),
+        (0.1, "Correlations, $\\chi_1$ and more")]
+    assert times[4][2] == "# only a comment"  # no code: its comment names it
     first = times[1][2]
     assert first.startswith("RESULTS = [train(") and first.endswith("…")
     assert len(first) == running_time.FIRST_LINE_CHARS
@@ -53,3 +57,13 @@ def test_sentence_without_an_execution_says_so():
     for total, times in ((None, []), (12.0, [])):
         text = "".join(n.astext() for n in running_time.sentence(total, times))
         assert "did not execute the chapter" in text and " s," not in text
+
+
+def test_math_in_a_section_title_becomes_a_math_node():
+    from docutils import nodes
+
+    times = [(5.0, "Correlations, $\\chi_1$ and the phase diagram", "")]
+    out = running_time.sentence(5.0, times)
+    assert [n.astext() for n in out if isinstance(n, nodes.math)] == ["\\chi_1"]
+    text = "".join(n.astext() for n in out)
+    assert "$" not in text and "()" not in text and "( )" not in text
