@@ -21,8 +21,9 @@ $(STAMP): requirements.txt
 ## Only create/update .venv from requirements.txt (CI uses it before installing a browser into the venv).
 venv: $(STAMP)
 
-## Build the whole book, executing every chapter, into book/_build/html (with every chapter's deck in slides/).
-book: $(STAMP) $(SLIDE_ASSETS)
+## Build the whole book, executing every chapter, into book/_build/html (with every chapter's deck in slides/, and
+## the book and its handouts as PDFs in downloads/, printed by Chromium: hence the browser).
+book: $(STAMP) $(SLIDE_ASSETS) chromium
 	$(BIN)/python -m tools.build_book
 	@echo "Built: open $(SITE)/index.html (the chapters' slides: $(SITE)/slides/)"
 
@@ -42,7 +43,7 @@ unit: $(STAMP)
 notebooks: $(STAMP)
 	OPENBLAS_CORETYPE=Sandybridge $(BIN)/python -m pytest --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg book
 
-site: $(STAMP) $(SLIDE_ASSETS)
+site: $(STAMP) $(SLIDE_ASSETS) chromium
 	OPENBLAS_CORETYPE=Prescott NPY_DISABLE_CPU_FEATURES= $(BIN)/python -m tools.build_book --offline
 
 $(SLIDE_ASSETS): tools/slides/package-lock.json

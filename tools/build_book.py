@@ -206,6 +206,8 @@ def build_chapter(name: str | None) -> int:
         extensions[extension] = str(ROOT / folder)
     # The decks (book/_ext/decks.py) take seconds; without the npm packages they are left out, not an error.
     config["sphinx"]["config"]["initlab_decks"] = "optional"
+    # So do the PDFs (book/_ext/book_pdf.py, handouts.py): without a Chromium to print with, left out.
+    config["sphinx"]["config"]["initlab_pdf"] = "optional"
     if name is None:
         config["execute"]["execute_notebooks"] = "off"
     else:

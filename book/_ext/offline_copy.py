@@ -2,8 +2,9 @@
 
 When a build has finished and the other extensions have written the decks and the student notebooks, the site is
 packed into ``downloads/weight-initialization-site.zip`` inside it: every page, deck, notebook and asset, under
-one top folder named with the version (``weight-initialization-1.0.0/``), so that unpacking it anywhere and opening ``index.html`` gives the book over ``file://``. The
-how-to page links it. The zip leaves out its own folder, so it does not contain itself.
+one top folder named with the version (``weight-initialization-1.0.0/``), so that unpacking it anywhere and opening
+``index.html`` gives the book over ``file://``, the PDFs in ``downloads/`` included (book_pdf.py and handouts.py
+write them first). The how-to page links it. The zip leaves out only itself.
 """
 
 import zipfile
@@ -18,15 +19,15 @@ NAME = "weight-initialization-site.zip"
 
 
 def pack(site: Path, target: Path, top: str) -> int:
-    """Zip every file of ``site`` except those under ``site/downloads`` into ``target``, under the folder ``top``;
-    return the number of files packed. Images and zips are stored as they are (they do not compress)."""
+    """Zip every file of ``site`` but ``target`` into ``target``, under the folder ``top``; return the number of
+    files packed. Images, PDFs and zips are stored as they are (they hardly compress)."""
     count = 0
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
         for path in sorted(site.rglob("*")):
             rel = path.relative_to(site)
-            if not path.is_file() or rel.parts[0] == FOLDER:
+            if not path.is_file() or path == target:
                 continue
-            stored = path.suffix.lower() in (".png", ".jpg", ".jpeg", ".gif", ".woff", ".woff2", ".zip")
+            stored = path.suffix.lower() in (".png", ".jpg", ".jpeg", ".gif", ".woff", ".woff2", ".zip", ".pdf")
             archive.write(path, f"{top}/{rel.as_posix()}",
                           compress_type=zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED)
             count += 1
@@ -46,7 +47,7 @@ def write_offline_copy(app, exception):
 
 
 def setup(app):
-    # After the decks (decks.py) and the student notebooks (student_notebooks.py) are written: they connect at the
-    # default priority, 500.
+    # After everything else is written: the decks and the student notebooks (priority 500), the handouts' PDFs (700)
+    # and the book's (800).
     app.connect("build-finished", write_offline_copy, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -39,14 +39,16 @@ def test_the_zip_holds_the_whole_site_but_not_itself(site, unpacked):
     prefix = f"weight-initialization-{release.version()}/"
     assert all(name.startswith(prefix) for name in names)
     packed = {name.removeprefix(prefix) for name in names}
-    built = {p.relative_to(site).as_posix() for p in site.rglob("*")
-             if p.is_file() and p.relative_to(site).parts[0] != offline_copy.FOLDER}
+    built = {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file() and p != site / ZIP}
     assert packed == built, f"missing: {sorted(built - packed)[:5]}, extra: {sorted(packed - built)[:5]}"
     for chapter in chapter_pages():
         stem = chapter.removesuffix(".html")
         for needed in (chapter, f"slides/{stem}.slides.html", f"notebooks/{stem}.student.ipynb"):
             assert needed in packed, f"the zip lacks {needed}"
     assert any(name.startswith("_static/mathjax/") for name in packed), "the zip lacks MathJax"
+    assert "downloads/weight-initialization.pdf" in packed, "the zip lacks the book's PDF"
+    assert any(name.startswith("downloads/handouts/") and name.endswith(".pdf") for name in packed), \
+        "the zip lacks the handouts' PDFs"
 
 
 def test_the_unpacked_copy_works_from_file_url_with_no_network(browser, unpacked):

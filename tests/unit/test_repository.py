@@ -136,6 +136,8 @@ def test_rewriting_for_a_fork_changes_exactly_the_repository(copy, capsys):
     assert {p for p in after if after[p] != before[p]} == expected
 
     assert _changed_lines(before[Path("_config.yml")], after[Path("_config.yml")]) == [
+        f"-  baseurl: https://{upstream.owner.lower()}.github.io/{upstream.name}/",
+        f"+  baseurl: https://{FORK.owner.lower()}.github.io/{FORK.name}/",
         f"-  url: {upstream.url}", f"+  url: {FORK.url}", f"-  branch: {upstream.branch}", f"+  branch: {FORK.branch}",
         f"-  jupyterhub_url: {upstream.hub}", f"+  jupyterhub_url: {FORK.hub}",
     ]

@@ -35,12 +35,22 @@ def test_the_test_command_runs_weekly_and_on_every_push():
     assert "make test" in steps, "the workflow must run the README's test command"
 
 
-def test_a_version_tag_makes_a_release_of_the_site_decks_and_student_notebooks():
+def test_a_version_tag_makes_a_release_of_the_site_pdfs_decks_and_student_notebooks():
     data = _load(Path(WORKFLOWS[0].parent / "release.yml"))
     assert data["on"] == {"push": {"tags": ["v*"]}}
     job = data["jobs"]["release"]
     assert job["permissions"] == {"contents": "write"}
     script = "\n".join(step.get("run", "") for step in job["steps"])
     for needed in ("make book", "make slides", "CITATION.cff", "-site.zip", "-slides.zip", "-student-notebooks.zip",
-                   "CHANGELOG.md", "gh release create"):
+                   "weight-initialization.pdf", "-handouts.zip", "dist/*.pdf", "CHANGELOG.md", "gh release create"):
         assert needed in script, needed
+
+
+def test_every_workflow_that_builds_the_book_gives_it_a_chromium_to_print_with():
+    for workflow in WORKFLOWS:
+        for job in _load(workflow)["jobs"].values():
+            runs = [step.get("run", "") for step in job.get("steps", [])]
+            builds = [i for i, run in enumerate(runs) if "make book" in run or "make test" in run]
+            if builds:
+                chromium = [i for i, run in enumerate(runs) if "CHROMIUM=" in run]
+                assert chromium and chromium[0] < builds[0], f"{workflow.name}: no Chromium before the build"
