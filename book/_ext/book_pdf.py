@@ -3,7 +3,7 @@
 When the site is written, tools.book_pdf prints the book's pages (all but the instructors') into one PDF with
 Chromium, the browser the tests drive (see that module for why the browser, and how). On every page in the PDF,
 the download menu's ".pdf" entry, which printed the browser page, becomes a link to the book's PDF opened at
-that page (a named destination, ``#pdf-<page>``); the other pages keep the theme's "print this page".
+that page (a named destination, ``#pdf-<page>``); on the other pages it is named "print", which is what it does.
 
 Chromium is found as the tests find it (tools.find_chromium; ``make book`` installs Debian's). If it is missing
 the build fails, saying how to install it, unless the configuration sets ``initlab_pdf = "optional"``
@@ -55,14 +55,18 @@ def pdf_url(context):
 
 
 def add_download_entry(app, pagename, templatename, context, doctree):
-    """Replace the theme's "print this page" entry with the book's PDF, opened at this page, where it is in it."""
-    if pagename not in printer().pages():
-        return
+    """Replace the theme's "print this page" entry (labelled ".pdf") with the book's PDF, opened at this page, where
+    it is in the PDF; elsewhere, call the entry what it does."""
+    in_pdf = pagename in printer().pages()
     for group in context.get("header_buttons", []):
         if group.get("label") != "download-buttons":
             continue
         for button in group["buttons"]:
-            if button.get("label") == "download-pdf-button":
+            if button.get("label") != "download-pdf-button":
+                continue
+            if not in_pdf:
+                button.update({"text": "print", "icon": "fas fa-print", "tooltip": "Print this page"})
+            else:
                 button.clear()
                 button.update({"type": "link", "url": f"{pdf_url(context)}#{printer().PART_PREFIX}{pagename}",
                                "text": "book (PDF)", "icon": "fas fa-file-pdf",

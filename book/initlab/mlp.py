@@ -123,7 +123,11 @@ class MLP:
         self._clear()
         h = self.inputs = matrix(x, "x", self.sizes[0], self.dtype)
         for k, (w, b) in enumerate(zip(self.weights, self.biases)):
-            z = h @ w + b
+            z = h @ w
+            if z.dtype == b.dtype:
+                z += b  # in place: the same additions as h @ w + b, one array fewer
+            else:
+                z = z + b
             if k < self.depth - 1:
                 if self.norms:
                     z = self.norms[k].forward(z, train=train)
@@ -162,7 +166,11 @@ class MLP:
             h_prev = self.inputs if k == 0 else self.activations[k - 1]
             grads[k] = (h_prev.T @ grad_z, grad_z.sum(axis=0))
             skip = grad_h if not last and self.skips[k] else 0
-            grad_h = grad_z @ self.weights[k].T + skip
+            grad_h = grad_z @ self.weights[k].T
+            if np.result_type(grad_h, skip) == grad_h.dtype:
+                grad_h += skip  # in place: the same additions as grad_z @ W_k^T + skip, one array fewer
+            else:
+                grad_h = grad_h + skip
         self.grad_activations, self.grad_pre_activations = grad_hs, grad_zs
         self.grad_input = grad_h
         self.norm_grads = norm_grads

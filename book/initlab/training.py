@@ -167,7 +167,7 @@ def train(model, x, y, *, loss="cross_entropy", lr=0.1, steps=100, batch_size=No
 
     params = model.parameters()
     adam = Adam(params, lr=lr, **adam_settings) if optimizer == "adam" else None
-    velocity = [np.zeros_like(p) for p in params] if adam is None else None
+    velocity = [np.zeros(p.shape, p.dtype) for p in params] if adam is None else None
     initial = [w.copy() for w in model.weights]
     init_norms = [max(norm(w), 1e-30) for w in initial]
     record = {key: [] for key in ("loss", "grad_norm", "update_ratio", "distance", "total", "clipped")}
@@ -196,8 +196,15 @@ def train(model, x, y, *, loss="cross_entropy", lr=0.1, steps=100, batch_size=No
                 ratios = [norm(d) / w for d, w in zip(deltas[0:2 * model.depth:2], before)]
             else:
                 for i, (p, g) in enumerate(zip(params, flat)):
-                    velocity[i] = momentum * velocity[i] + scale * g
-                    delta = lr * velocity[i]
+                    v = velocity[i]
+                    if np.result_type(v, g) == v.dtype:
+                        # v <- momentum·v + scale·g in place: the same two roundings, no new arrays (and
+                        # scale·g is g exactly when scale is 1, so that product is skipped then)
+                        v *= momentum
+                        v += g if scale == 1.0 else scale * g
+                    else:  # a gradient wider than its parameter: v takes the gradient's dtype, as it did
+                        v = velocity[i] = momentum * v + scale * g
+                    delta = lr * v
                     if i < 2 * model.depth and i % 2 == 0:
                         ratios.append(norm(delta) / max(norm(p), 1e-30))
                     p -= delta.astype(p.dtype, copy=False)

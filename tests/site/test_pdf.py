@@ -97,6 +97,12 @@ def test_the_download_menu_opens_the_pdf_at_the_page(site, page):
     assert not menu.select('[onclick*="print"]'), f"{page}: the menu still prints the browser page"
 
 
+def test_pages_outside_the_pdf_call_the_print_entry_what_it_does(site):
+    soup = BeautifulSoup((site / "instructors" / "index.html").read_text(encoding="utf-8"), "html.parser")
+    entries = [e.get_text(strip=True) for e in soup.select(".dropdown-download-buttons .btn")]
+    assert "print" in entries and ".pdf" not in entries, entries
+
+
 def test_the_how_to_page_links_the_pdf(site):
     soup = BeautifulSoup((site / "how_to_use.html").read_text(encoding="utf-8"), "html.parser")
     assert soup.select_one(f'article a[href="{PDF}"]') is not None
