@@ -146,8 +146,10 @@ def _relink(page: str, article, renamed: dict[str, set[str]], url: str) -> None:
             element["id"] = f"{page}--{element['id']}"
     for attribute in ID_REFERENCES:
         for element in article.select(f"[{attribute}]"):
-            element[attribute] = " ".join(_target(page, i, renamed) if i in renamed[page] else i
-                                          for i in element[attribute].split())
+            value = element[attribute]  # a list where HTML makes it one (<output for="a b">), else a string
+            ids = [_target(page, i, renamed) if i in renamed[page] else i
+                   for i in (value if isinstance(value, list) else value.split())]
+            element[attribute] = ids if isinstance(value, list) else " ".join(ids)
     for link in article.select("a[href]"):
         href = link["href"]
         if re.match(r"^[a-z]+:", href):

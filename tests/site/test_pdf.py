@@ -9,6 +9,7 @@ one or two pages, and prints on one or two A4 and Letter pages from the browser 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import pytest
 from bs4 import BeautifulSoup
@@ -24,7 +25,8 @@ CHAPTERS = [page.removesuffix(".html") for page in chapter_pages()]
 
 
 def _flat(text: str) -> str:
-    return " ".join(text.split())
+    """Text with its whitespace made single spaces and its ligatures (the PDF's "ﬁ") as letters."""
+    return " ".join(unicodedata.normalize("NFKC", text).split())
 
 
 def _squeezed(text: str) -> str:
@@ -73,7 +75,7 @@ def test_every_part_starts_where_the_contents_say_under_its_title(site, reader, 
 
 
 def test_every_part_has_a_bookmark(site, reader):
-    top = [_squeezed(item.title) for item in reader.outline if not isinstance(item, list)]
+    top = [_squeezed(_flat(item.title)) for item in reader.outline if not isinstance(item, list)]
     for page in book_pdf.pages():
         # Chromium's bookmarks leave out the section number and may repeat a line of a wrapped heading
         title = _squeezed(_title(site, page).split(". ", 1)[-1] if page in CHAPTERS else _title(site, page))

@@ -20,7 +20,8 @@ ONE = """<section id="first"><h1><span class="section-number">1. </span>First ch
 <section id="exercises"><h2>Exercises</h2><p><a href="#exercises">here</a>, <a href="two.html#exercises">there</a>,
 <a href="two.html">the next page</a>, <a href="instructors/one.html">the lesson plan</a>,
 <a href="https://example.com/x">elsewhere</a></p>
-<div class="initlab-explorer"><label for="depth">depth</label><input id="depth"><img src="_images/a.png"></div>
+<div class="initlab-explorer"><label for="depth">depth</label><input id="depth"><output for="depth exercises">3</output>
+<img src="_images/a.png"></div>
 </section></section>"""
 
 TWO = """<section id="second"><h1>Glossary<a class="headerlink" href="#second">#</a></h1>
@@ -94,6 +95,7 @@ def test_ids_two_pages_share_are_made_unique_and_links_follow(site):
     assert soup.select_one("#pdf-two a")["href"] != "one.html#first"
     assert [a["href"] for a in soup.select("#pdf-two p a")] == ["#first"]
     assert soup.select_one("label")["for"] == "depth"
+    assert soup.select_one("output")["for"] == ["depth", "one--exercises"]  # a list attribute (bs4), renamed too
 
 
 def test_an_explorer_gets_a_line_saying_where_to_move_it(site):
