@@ -7,7 +7,7 @@
  *   <div class="initlab-explorer" data-initlab-explorer>
  *     <div class="initlab-controls"> ... <input type="range" data-initlab-control="depth"> ...
  *                                     ... <select data-initlab-control="activation"> ... </div>
- *     <img class="initlab-frame" src="data:image/png;base64,..." alt="...">
+ *     <img class="initlab-frame" src="_images/frames/3f2a....png" alt="...">
  *     <script type="application/json" class="initlab-explorer-data">
  *       {"controls": [{"name": "depth", "labels": [...]}, ...], "frames": [...], "alts": [...]}
  *     </script>
@@ -16,12 +16,21 @@
  * Each control's value is the index of its setting. Frames are stored row-major over the controls
  * in the order listed (the last control varies fastest). This script swaps the image (and its alt
  * text) when a control moves, and keeps the slider's <output> and aria-valuetext in step.
- * Vanilla JavaScript, no dependencies, no network: it works over http:// and file:// alike.
+ *
+ * On the site each frame is a file (book/_ext/static_frames.py; a deck or a notebook inlines them as
+ * data: URIs, which work the same here). Only the first is part of the page's load: the others are
+ * fetched when the explorer comes within about a screen of the viewport, or when the reader first
+ * touches its controls, and decoded then, so that moving a control later swaps to a picture that is
+ * already in memory. new Image() rather than fetch(): it also works from file://, where fetch() does not.
+ * Vanilla JavaScript, no dependencies, nothing from another host: it works over http:// and file:// alike.
  */
 (function () {
   "use strict";
 
   var READY = "initlabReady";
+  // How near the viewport an explorer must come for its frames to be fetched: a screen above or below it,
+  // which a reader scrolling at a reading pace takes longer to cross than the frames take to arrive.
+  var NEAR = "100% 0px";
 
   function fail(root, message) {
     // A broken explorer is a build bug: say so loudly (the browser tests treat console errors as failures).
@@ -95,6 +104,47 @@
       return Math.min(Math.max(v, 0), control.labels.length - 1);
     }
 
+    // Every frame fetched and decoded, once, nearest settings to the current one first. The images are
+    // kept so that their decoded pictures stay in the browser's memory cache. A frame that fails to load
+    // is not reported here: the <img> reports it, if the reader ever moves to it.
+    var preloaded = null;
+    function preload() {
+      if (preloaded) {
+        return;
+      }
+      preloaded = [];
+      var here = controls.map(position);
+      var order = frames.map(function (_, i) {
+        var moves = 0;
+        for (var c = 0; c < controls.length; c++) {
+          moves += Math.abs(Math.floor(i / controls[c].stride) % controls[c].labels.length - here[c]);
+        }
+        return { index: i, moves: moves };
+      });
+      order.sort(function (a, b) {
+        return a.moves - b.moves || a.index - b.index;
+      });
+      var pending = frames.length;
+      var settled = function () {
+        pending -= 1;
+        if (!pending) {
+          root.setAttribute("data-initlab-preloaded", "all");
+        }
+      };
+      root.setAttribute("data-initlab-preloaded", "started");
+      order.forEach(function (item) {
+        var image = new Image();
+        image.decoding = "async";
+        image.src = frames[item.index];
+        var done = image.decode ? image.decode() : new Promise(function (resolve, reject) {
+          image.onload = resolve;
+          image.onerror = reject;
+        });
+        done.then(settled, settled);
+        preloaded.push(image);
+      });
+    }
+
     function update() {
       var index = 0;
       for (var c = 0; c < controls.length; c++) {
@@ -109,6 +159,7 @@
           }
         }
       }
+      // A frame not loaded yet: the browser keeps showing the previous one until it has arrived.
       if (img.getAttribute("src") !== frames[index]) {
         img.src = frames[index];
       }
@@ -146,6 +197,26 @@
     // Browsers may restore form values on reload or back/forward navigation: resync the image.
     window.addEventListener("pageshow", update);
     update();
+
+    // The reader may reach for a control before the observer has fired (a keyboard user tabbing to it,
+    // a browser without IntersectionObserver): fetch then too.
+    ["pointerdown", "focusin", "keydown"].forEach(function (type) {
+      root.addEventListener(type, preload, true);
+    });
+    if (typeof IntersectionObserver === "function") {
+      var observer = new IntersectionObserver(function (entries) {
+        for (var e = 0; e < entries.length; e++) {
+          if (entries[e].isIntersecting) {
+            observer.disconnect();
+            preload();
+            return;
+          }
+        }
+      }, { rootMargin: NEAR });
+      observer.observe(root);
+    } else {
+      preload();
+    }
   }
 
   function setupAll() {

@@ -8,8 +8,9 @@ Each page is loaded once per session (see sitecheck.Visitor); the tests read wha
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 
@@ -261,6 +262,195 @@ def test_explorer_works_from_file_url(browser, site):
     _fail_if(report.console_errors, f"console errors on {report.page}")
     leaving = [url for url in report.requests if urlsplit(url).scheme not in ("file", "data", "blob", "about")]
     _fail_if(leaving, f"requests from {report.page} that are not file: or data:")
+
+
+MAX_CHAPTER_HTML = 400_000  # bytes of a chapter page's own HTML (issue 19): its explorers' frames are files
+FRAME_FILE = re.compile(r"^(?:\.\./)*_images/frames/[0-9a-f]{16}\.png$")
+
+
+def _explorer_data(html: str) -> list[dict]:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html, "html.parser")
+    return [dict(json.loads(root.select_one("script.initlab-explorer-data").string),
+                 id=root.get("id", "?"), src=root.select_one("img.initlab-frame").get("src"))
+            for root in soup.select("[data-initlab-explorer]")]
+
+
+def test_chapter_pages_are_light_and_hold_no_frame(site):
+    """A chapter's HTML stays under its budget, and none of it is a frame: those are files the browser caches."""
+    problems = []
+    for chapter in chapter_pages():
+        path = site / chapter
+        if not path.is_file():
+            continue
+        html = path.read_text(encoding="utf-8")
+        if path.stat().st_size > MAX_CHAPTER_HTML:
+            problems.append(f"{chapter}: {path.stat().st_size:,} bytes of HTML, budget {MAX_CHAPTER_HTML:,}")
+        if "data:image/png" in html:
+            problems.append(f"{chapter}: holds an inline PNG (data:image/png)")
+    _fail_if(problems, "chapter pages too heavy")
+
+
+def test_every_frame_of_every_explorer_is_a_file(site, pages):
+    """Each frame URL (and each first image) is a content-named file in _images/frames that exists."""
+    problems = []
+    for page in pages:
+        for data in _explorer_data((site / page).read_text(encoding="utf-8")):
+            where = f"{page}: {data['id']}"
+            for url in [data["src"], *data["frames"]]:
+                if not FRAME_FILE.match(url):
+                    problems.append(f"{where}: frame {url[:60]!r} is not a file of _images/frames")
+                elif not (site / page).parent.joinpath(url).resolve().is_file():
+                    problems.append(f"{where}: {url} does not exist")
+    _fail_if(problems, "explorer frames that are not files of the site")
+
+
+# When a control moves, the new frame must be on the image within this many milliseconds of the input event.
+SWAP_MS = 50
+
+# Times each change of the explorer's image: from the input event (its timeStamp) to the moment the <img> has its
+# new src and is complete (the picture decoded and ready to paint), and to the next animation frame after that.
+_TIME_SWAPS = """
+(root) => {
+  const img = root.querySelector('img.initlab-frame');
+  window.__swaps = [];
+  let started = null;
+  root.addEventListener('input', (e) => { started = e.timeStamp; }, true);
+  root.addEventListener('change', (e) => { if (started === null) started = e.timeStamp; }, true);
+  const done = () => {
+    const at = performance.now(), since = started;
+    started = null;
+    requestAnimationFrame(() => window.__swaps.push({ready: at - since, frame: performance.now() - since,
+                                                     width: img.naturalWidth}));
+  };
+  new MutationObserver(() => {
+    if (started === null) return;
+    if (img.complete) done(); else img.addEventListener('load', done, {once: true});
+  }).observe(img, {attributes: true, attributeFilter: ['src']});
+}
+"""
+
+
+@pytest.mark.parametrize("scheme", ["http", "file"])
+def test_frames_are_fetched_when_the_reader_comes_near_and_swap_at_once(browser, site, server, scheme):
+    """An explorer far below the fold fetches nothing but its first frame until the reader scrolls to it; then it
+    fetches all its frames, and moving a control puts the new frame on the image within SWAP_MS."""
+    viewport = {"width": 1280, "height": 900}
+    chosen = None
+    for chapter in chapter_pages():
+        if (site / chapter).is_file():
+            explorers = _explorer_data((site / chapter).read_text(encoding="utf-8"))
+            if explorers:
+                chosen = chapter, explorers
+                break
+    assert chosen, "no built chapter page has an explorer"
+    chapter, explorers = chosen
+    report = PageReport(f"{chapter} ({scheme})")
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    watch(page, report)
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    url = f"{server}/{chapter}" if scheme == "http" else (site / chapter).resolve().as_uri()
+    try:
+        page.goto(url, wait_until="load")
+        if scheme == "http":  # file:// never reports the network idle
+            page.wait_for_load_state("networkidle")
+        page.wait_for_timeout(1000)
+        roots = page.locator("[data-initlab-explorer]")
+        tops = roots.evaluate_all("rs => rs.map(r => r.getBoundingClientRect().top + window.scrollY)")
+        # Far: more than three screens down, beyond the screen ahead of the viewport that initlab-frames.js fetches.
+        far = [i for i, top in enumerate(tops) if top > 3 * viewport["height"]]
+        assert far, f"{chapter}: no explorer more than three screens down (tops {tops})"
+        index = far[0]
+        data = explorers[index]
+        others = {u for k, e in enumerate(explorers) if k != index for u in e["frames"]}
+        own = [urljoin(page.url, u) for u in data["frames"] if u not in others and u != data["src"]]
+        assert own, f"{chapter}: {data['id']} has no frame of its own"
+        early = [u for u in own if u in requested]
+        assert not early, f"{data['id']}: {len(early)} of its frames fetched before the reader scrolled to it"
+        root = roots.nth(index)
+        assert root.get_attribute("data-initlab-preloaded") is None
+
+        root.scroll_into_view_if_needed()
+        page.wait_for_function("r => r.getAttribute('data-initlab-preloaded') === 'all'", arg=root.element_handle(),
+                               timeout=20_000)
+        missing = [u for u in own if u not in requested]
+        assert not missing, f"{data['id']}: {len(missing)} of its {len(own)} frames not fetched after scrolling to it"
+
+        root.evaluate(_TIME_SWAPS)
+        moves = 0
+        for spec in data["controls"]:
+            control = root.locator(f'[data-initlab-control="{spec["name"]}"]')
+            for _ in range(min(3, len(spec["labels"]) - 1)):
+                if control.evaluate("e => e.tagName") == "SELECT":
+                    options = len(spec["labels"])
+                    control.select_option(index=(int(control.input_value()) + 1) % options)
+                else:
+                    control.focus()
+                    at_end = int(control.input_value()) == len(spec["labels"]) - 1
+                    page.keyboard.press("ArrowLeft" if at_end else "ArrowRight")
+                moves += 1
+                page.wait_for_function("n => window.__swaps.length >= n", arg=moves, timeout=5_000)
+        swaps = page.evaluate("window.__swaps")
+    finally:
+        context.close()
+    # The browser asks for /favicon.ico by itself when a page stays open a while; the site has none, like every page.
+    errors = [e for e in report.console_errors + report.page_errors + report.failed_local if "/favicon.ico" not in e]
+    _fail_if(errors, f"errors on {report.page}")
+    assert all(s["width"] for s in swaps), f"a frame did not decode: {swaps}"
+    slow = [f"{s['ready']:.1f} ms (on screen at {s['frame']:.1f} ms)" for s in swaps if s["ready"] > SWAP_MS]
+    assert not slow, f"{data['id']}: moves whose frame took longer than {SWAP_MS} ms: {slow}; all: {swaps}"
+    print(f"{report.page}, {data['id']}: {len(swaps)} moves, frame ready after "
+          f"{max(s['ready'] for s in swaps):.1f} ms at most, on screen after {max(s['frame'] for s in swaps):.1f} ms")
+
+
+def test_a_frame_not_loaded_yet_shows_when_it_arrives(browser, site, server):
+    """A control moved before its frame has arrived (a slow network): the image keeps showing the picture it had, with
+    no error and no broken image, and shows the new frame once it is there."""
+    chapter = next((c for c in chapter_pages() if (site / c).is_file()
+                    and _explorer_data((site / c).read_text(encoding="utf-8"))), None)
+    assert chapter, "no built chapter page has an explorer"
+    report = PageReport(f"{chapter} (slow frames)")
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    watch(page, report)
+    held: list = []
+    try:
+        page.goto(f"{server}/{chapter}", wait_until="load")
+        page.wait_for_load_state("networkidle")
+        # From now on every frame is held back until released; the last explorer, far down, has fetched none but
+        # its first yet (test_frames_are_fetched_when_the_reader_comes_near_and_swap_at_once).
+        page.route("**/_images/frames/*.png", lambda route: held.append(route))
+        root = page.locator("[data-initlab-explorer]").last
+        control = root.locator("[data-initlab-control]").first
+        img = root.locator("img.initlab-frame")
+        img.scroll_into_view_if_needed()
+        page.wait_for_timeout(300)
+        before = img.evaluate("i => i.getAttribute('src')"), img.screenshot()
+        if control.evaluate("e => e.tagName") == "SELECT":
+            control.select_option(index=(int(control.input_value()) + 1) % control.locator("option").count())
+        else:
+            control.focus()
+            page.keyboard.press("ArrowRight" if control.input_value() != control.get_attribute("max") else "ArrowLeft")
+        page.wait_for_timeout(300)
+        waiting = img.evaluate("i => ({src: i.getAttribute('src'), complete: i.complete})"), img.screenshot()
+        assert held, "no frame was requested"
+        for route in held:
+            route.continue_()
+        page.unroute("**/_images/frames/*.png")
+        page.wait_for_function("i => i.complete && i.naturalWidth > 0", arg=img.element_handle(), timeout=10_000)
+        page.wait_for_timeout(100)
+        arrived = img.evaluate("i => i.currentSrc"), img.screenshot()
+    finally:
+        context.close()
+    assert waiting[0]["src"] != before[0] and not waiting[0]["complete"], f"the frame was not on its way: {waiting[0]}"
+    assert waiting[1] == before[1], "while the new frame was on its way the image did not keep showing the old one"
+    assert arrived[0] == urljoin(f"{server}/{chapter}", waiting[0]["src"]) and arrived[1] != before[1], \
+        "the new frame was not shown once it arrived"
+    errors = [e for e in report.console_errors + report.page_errors + report.failed_local if "/favicon.ico" not in e]
+    _fail_if(errors, f"errors on {report.page}")
 
 
 def test_chapter_sources_exist():

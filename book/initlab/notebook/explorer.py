@@ -208,7 +208,10 @@ class Explorer:
 
     # The static form --------------------------------------------------------------------------
     def to_html(self):
-        """Every setting pre-rendered, with native HTML controls; see ``_static/initlab-frames.js``."""
+        """Every setting pre-rendered, with native HTML controls; see ``_static/initlab-frames.js``.
+
+        The frames are inline ``data:`` URIs, so that the HTML works wherever it lands (a notebook, a deck); the
+        book's site moves them into files once its pages are written (``book/_ext/static_frames.py``)."""
         start = [c.index for c in self.controls.values()]
         frames, alts = [], []
         for indices in self.settings():
