@@ -16,6 +16,7 @@ from pathlib import Path
 
 from sphinx.util import logging
 
+import download_menu
 from release import version
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,20 +59,16 @@ def add_download_entry(app, pagename, templatename, context, doctree):
     """Replace the theme's "print this page" entry (labelled ".pdf") with the book's PDF, opened at this page, where
     it is in the PDF; elsewhere, call the entry what it does."""
     in_pdf = pagename in printer().pages()
-    for group in context.get("header_buttons", []):
-        if group.get("label") != "download-buttons":
+    for button in download_menu.entries(context) or []:
+        if button.get("label") != "download-pdf-button":
             continue
-        for button in group["buttons"]:
-            if button.get("label") != "download-pdf-button":
-                continue
-            if not in_pdf:
-                button.update({"text": "print", "icon": "fas fa-print", "tooltip": "Print this page"})
-            else:
-                button.clear()
-                button.update({"type": "link", "url": f"{pdf_url(context)}#{printer().PART_PREFIX}{pagename}",
-                               "text": "book (PDF)", "icon": "fas fa-file-pdf",
-                               "tooltip": "The whole book as a PDF, opened at this page",
-                               "label": "download-book-pdf-button"})
+        if not in_pdf:
+            button.update({"text": "print", "icon": "fas fa-print", "tooltip": "Print this page"})
+        else:
+            button.clear()
+            button.update(download_menu.link(f"{pdf_url(context)}#{printer().PART_PREFIX}{pagename}", "book (PDF)",
+                                             "fas fa-file-pdf", "The whole book as a PDF, opened at this page",
+                                             "download-book-pdf-button"))
 
 
 def write_pdf(app, exception):

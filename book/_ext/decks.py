@@ -25,6 +25,8 @@ from pathlib import Path
 from docutils import nodes
 from sphinx.util import logging
 
+import download_menu
+
 ROOT = Path(__file__).resolve().parents[2]
 FOLDER = "slides"
 SUFFIX = ".slides.html"
@@ -67,15 +69,12 @@ def deck_role(name, rawtext, text, lineno, inliner, options=None, content=None):
 
 def add_download_entry(app, pagename, templatename, context, doctree):
     """Put the chapter's deck in its page's download menu, after the notebooks."""
-    if pagename not in deck_chapters():
+    buttons = download_menu.entries(context)
+    if pagename not in deck_chapters() or buttons is None:
         return
-    for group in context.get("header_buttons", []):
-        if group.get("label") == "download-buttons":
-            group["buttons"].append({"type": "link", "url": context["pathto"](deck_path(pagename), 1),
-                                     "text": "slides", "icon": "fas fa-chalkboard",
-                                     "tooltip": "Open this chapter's slides (reveal.js; S opens the speaker notes)",
-                                     "label": "open-slides-button"})
-            return
+    buttons.append(download_menu.link(context["pathto"](deck_path(pagename), 1), "slides", "fas fa-chalkboard",
+                                      "Open this chapter's slides (reveal.js; S opens the speaker notes)",
+                                      "open-slides-button"))
 
 
 def write_decks(app, exception):

@@ -22,6 +22,8 @@ from sphinx.util import logging
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util.docutils import SphinxDirective
 
+import download_menu
+
 FOLDER = "instructors/handouts"
 PDF_FOLDER = "downloads/handouts"
 _CHAPTER = re.compile(r"^\d\d_\w+$")
@@ -101,15 +103,12 @@ class PlaceFigures(SphinxPostTransform):
 def add_download_entry(app, pagename, templatename, context, doctree):
     """In a handout's download menu, its PDF takes the place of the theme's "print this page" entry."""
     chapter = Path(pagename).name
-    if not (pagename.startswith(FOLDER + "/") and _CHAPTER.match(chapter)):
+    buttons = download_menu.entries(context)
+    if not (pagename.startswith(FOLDER + "/") and _CHAPTER.match(chapter)) or buttons is None:
         return
-    for group in context.get("header_buttons", []):
-        if group.get("label") == "download-buttons":
-            group["buttons"] = [b for b in group["buttons"] if b.get("label") != "download-pdf-button"]
-            group["buttons"].append({"type": "link", "url": context["pathto"](pdf_path(chapter), 1),
-                                     "text": "handout (PDF)", "icon": "fas fa-file-pdf",
-                                     "tooltip": "Download this handout as a PDF (A4)",
-                                     "label": "download-handout-pdf-button"})
+    buttons[:] = [b for b in buttons if b.get("label") != "download-pdf-button"]
+    buttons.append(download_menu.link(context["pathto"](pdf_path(chapter), 1), "handout (PDF)", "fas fa-file-pdf",
+                                      "Download this handout as a PDF (A4)", "download-handout-pdf-button"))
 
 
 def write_pdfs(app, exception):

@@ -13,6 +13,8 @@ import json
 import re
 from pathlib import Path
 
+import download_menu
+
 FOLDER = "notebooks"
 SUFFIX = ".student.ipynb"
 NOTE = "*Solution: in the full notebook, and on this chapter's page of the book.*"
@@ -93,22 +95,19 @@ def write_student_notebooks(app, exception):
 
 def add_download_entry(app, pagename, templatename, context, doctree):
     """Put the student notebook in the page's download menu, after the full one (renamed to say which is which)."""
-    if not _is_notebook(app, pagename):
+    buttons = download_menu.entries(context)
+    if not _is_notebook(app, pagename) or buttons is None:
         return
-    for group in context.get("header_buttons", []):
-        if group.get("label") != "download-buttons":
-            continue
-        buttons = group["buttons"]
-        for i, button in enumerate(buttons):
-            # a notebook page's own source is its notebook (the theme's "notebook" entry is for Markdown notebooks)
-            if button.get("label") in ("download-notebook-button", "download-source-button"):
-                button["text"] = "notebook"
-                button["tooltip"] = "Download the notebook, with its solutions"
-                url = f"{context['pathto'](FOLDER, 1)}/{student_name(Path(pagename).name)}"
-                buttons.insert(i + 1, {"type": "link", "url": url, "text": "student notebook", "icon": "fas fa-code",
-                                       "tooltip": "Download the notebook without the solutions",
-                                       "label": "download-student-notebook-button"})
-                return
+    for i, button in enumerate(buttons):
+        # a notebook page's own source is its notebook (the theme's "notebook" entry is for Markdown notebooks)
+        if button.get("label") in ("download-notebook-button", "download-source-button"):
+            button["text"] = "notebook"
+            button["tooltip"] = "Download the notebook, with its solutions"
+            url = f"{context['pathto'](FOLDER, 1)}/{student_name(Path(pagename).name)}"
+            buttons.insert(i + 1, download_menu.link(url, "student notebook", "fas fa-code",
+                                                     "Download the notebook without the solutions",
+                                                     "download-student-notebook-button"))
+            return
 
 
 def setup(app):
