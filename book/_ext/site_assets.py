@@ -10,17 +10,24 @@ Three fixes. The first two at the last moment before a page is written:
 * With ``launch_buttons.thebe: false`` nothing can start thebe, yet sphinx-thebe still adds its
   script, its stylesheet and that config (which names a CDN URL). They are dropped too.
 
-The third once the build has finished: the theme (pydata-sphinx-theme) puts its Font Awesome
-SVG script, ``fontawesome.js`` (1.5 MB), in every page's head "so that users can add custom icons".
-The book adds none, and the theme's stylesheet already draws every icon it uses from the Font
-Awesome web fonts (220 KB, loaded only when used), so the script tag is removed from the pages.
-It is the largest file a page would load.
+Two more once the build has finished, in every page written:
+
+* The theme (pydata-sphinx-theme) puts its Font Awesome SVG script, ``fontawesome.js`` (1.5 MB), in
+  every page's head "so that users can add custom icons". The book adds none, and the theme's
+  stylesheet already draws every icon it uses from the Font Awesome web fonts (220 KB, loaded only
+  when used), so the script tag is removed from the pages. It is the largest file a page would load.
+* The theme also loads Sphinx's search code and the whole search index (``searchindex.js``, about
+  180 KB and growing with the book) on every page, for its "search as you type" results. That option
+  is off here (the theme's default): the search box sends the reader to ``search.html``, which loads
+  the index itself. So, unless the option is on, the three scripts are removed from every other page.
 """
 
 import re
 from pathlib import Path
 
 FONTAWESOME_SCRIPT = re.compile(r'\s*<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*"></script>')
+SEARCH_SCRIPTS = re.compile(
+    r'\s*<script src="[^"]*(?:_static/searchtools\.js|_static/language_data\.js|searchindex\.js)"></script>')
 THEBE_SCRIPT = "sphinx-thebe.js"
 THEBE_STYLESHEET = "sphinx-thebe.css"
 THEBE_INLINE_MARKER = "THEBE_JS_URL"
@@ -63,17 +70,26 @@ def tidy_assets(app, pagename, templatename, context, doctree):
         assets[:] = kept  # in place: the theme's templates read these very lists
 
 
-def drop_fontawesome_script(app, exception):
+def _search_as_you_type(config):
+    options = getattr(config, "html_theme_options", None) or {}
+    return str(options.get("search_as_you_type", False)).lower() == "true"
+
+
+def drop_unused_scripts(app, exception):
     if exception is not None or app.builder.format != "html":
         return
-    for page in Path(app.outdir).rglob("*.html"):
+    outdir = Path(app.outdir)
+    keep_search = _search_as_you_type(app.config)
+    for page in outdir.rglob("*.html"):
         text = page.read_text(encoding="utf-8")
         kept = FONTAWESOME_SCRIPT.sub("", text)
+        if not keep_search and page != outdir / "search.html":
+            kept = SEARCH_SCRIPTS.sub("", kept)
         if kept != text:
             page.write_text(kept, encoding="utf-8")
 
 
 def setup(app):
     app.connect("html-page-context", tidy_assets, priority=900)
-    app.connect("build-finished", drop_fontawesome_script)
+    app.connect("build-finished", drop_unused_scripts)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

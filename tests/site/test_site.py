@@ -243,6 +243,27 @@ def test_theme_icons_come_from_the_web_font_not_the_svg_script(browser, server, 
     assert all(w > 0 for w in widths), f"theme icons drawn with no width (glyph missing): {widths}"
 
 
+def test_search_index_loads_only_on_the_search_page_and_search_finds(browser, server, visitor, pages):
+    """book/_ext/site_assets.py keeps the search index (searchindex.js) to search.html; searching still works,
+    from the search page and from the search box of any page."""
+    loaded = [f"{r.page}: {url}" for r in _reports(visitor, pages) if r.page != "search.html"
+              for url in r.scripts if url.endswith("searchindex.js")]
+    _fail_if(loaded, "pages other than search.html loading the search index")
+    page = browser.new_page()
+    try:
+        page.goto(f"{server}/{chapter_pages()[0]}", wait_until="load")
+        page.keyboard.press("Control+k")  # the theme's search dialog, as a reader opens it
+        box = page.locator("#pst-search-dialog input[name=q]")
+        box.fill("dynamical isometry")
+        box.press("Enter")
+        page.wait_for_url("**/search.html?q=*")
+        page.wait_for_selector("#search-results ul.search li", timeout=30_000)
+        found = page.locator("#search-results ul.search li a").all_inner_texts()
+    finally:
+        page.close()
+    assert any("Signal propagation" in text for text in found), f"search found no chapter 7 page: {found[:5]}"
+
+
 def test_explorer_works_from_file_url(browser, site):
     """The site works opened straight from disk (a USB stick in a lecture room): file://, no server."""
     chapters = [page for page in chapter_pages() if (site / page).is_file()]
