@@ -10,7 +10,7 @@ SITE   := book/_build/html
 # every build of the site writes each chapter's deck into it (book/_ext/decks.py), so it installs them first.
 SLIDE_ASSETS := tools/slides/node_modules/.package-lock.json
 
-.PHONY: venv book test unit notebooks site slides browser bench chromium clean
+.PHONY: venv book test checks unit notebooks site slides browser bench chromium clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,7 +35,17 @@ book: $(STAMP) $(SLIDE_ASSETS) chromium
 # with a run on OpenBLAS's Sandybridge kernels; the offline build runs on the Prescott kernels with numpy's own
 # loops as this CPU dispatches them, and tests/site/test_build_outputs.py compares what it printed with what is
 # stored; the live JupyterLab test runs the chapters with the default.
-test: unit notebooks site slides browser
+# The machines here have two cores and each of these runs on one (OpenBLAS on one thread, tools/arithmetic.py),
+# so the unit tests and nbval run alongside the build: each one's output is shown, whole, when it ends. The
+# browser tests come last and alone: some of them time what a reader sees.
+test: $(STAMP) $(SLIDE_ASSETS) chromium
+	@echo "make test: the offline build, and alongside it the unit tests then nbval (each one's output when it ends)"
+	$(MAKE) --no-print-directory -j2 --output-sync=target site checks
+	$(MAKE) --no-print-directory slides browser
+
+# The checks that need no built site, one after the other (the build takes the other core).
+checks:
+	$(MAKE) --no-print-directory unit && $(MAKE) --no-print-directory notebooks
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit
