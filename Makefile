@@ -10,7 +10,7 @@ SITE   := book/_build/html
 # every build of the site writes each chapter's deck into it (book/_ext/decks.py), so it installs them first.
 SLIDE_ASSETS := tools/slides/node_modules/.package-lock.json
 
-.PHONY: venv book test checks unit notebooks site slides browser bench chromium clean
+.PHONY: venv book test checks unit notebooks site slides browser live bench chromium clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,17 +35,18 @@ book: $(STAMP) $(SLIDE_ASSETS) chromium
 # with a run on OpenBLAS's Sandybridge kernels; the offline build runs on the Prescott kernels with numpy's own
 # loops as this CPU dispatches them, and tests/site/test_build_outputs.py compares what it printed with what is
 # stored; the live JupyterLab test runs the chapters with the default.
-# The machines here have two cores and each of these runs on one (OpenBLAS on one thread, tools/arithmetic.py),
-# so the unit tests and nbval run alongside the build: each one's output is shown, whole, when it ends. The
-# browser tests come last and alone: some of them time what a reader sees.
+# The machines here have two cores and the build runs on one (OpenBLAS on one thread, tools/arithmetic.py), so
+# what needs no built site runs alongside it: the unit tests, nbval, then the live JupyterLab tests (each one's
+# output is shown, whole, when it ends). The other browser tests come last and alone: one of them times what a
+# reader sees.
 test: $(STAMP) $(SLIDE_ASSETS) chromium
-	@echo "make test: the offline build, and alongside it the unit tests then nbval (each one's output when it ends)"
+	@echo "make test: the offline build, and alongside it the unit tests, nbval and the live JupyterLab tests"
 	$(MAKE) --no-print-directory -j2 --output-sync=target site checks
-	$(MAKE) --no-print-directory slides browser
+	$(MAKE) --no-print-directory slides browser BROWSER_TESTS="tests/site $(addprefix --ignore=,$(LIVE_TESTS))"
 
 # The checks that need no built site, one after the other (the build takes the other core).
 checks:
-	$(MAKE) --no-print-directory unit && $(MAKE) --no-print-directory notebooks
+	$(MAKE) --no-print-directory unit && $(MAKE) --no-print-directory notebooks && $(MAKE) --no-print-directory live
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit
@@ -65,8 +66,15 @@ slides: $(STAMP) $(SLIDE_ASSETS)
 	$(BIN)/python -m tools.slides export
 	@echo "Slides: open book/_build/slides/01_vanishing_gradients.slides.html"
 
+# The browser tests: every one of tests/site, unless BROWSER_TESTS names which.
+BROWSER_TESTS ?= tests/site
 browser: $(STAMP) chromium
-	$(BIN)/python -m pytest tests/site
+	$(BIN)/python -m pytest $(BROWSER_TESTS)
+
+# The browser tests that run the chapters in a real JupyterLab (and as a RISE slideshow): they need no built site.
+LIVE_TESTS := tests/site/test_live_notebook.py tests/site/test_live_slides.py
+live: $(STAMP) chromium
+	$(BIN)/python -m pytest $(LIVE_TESTS)
 
 chromium:
 	@$(BIN)/python -m tools.find_chromium --install
