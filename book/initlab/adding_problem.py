@@ -133,7 +133,7 @@ def train(model, steps_in_sequence, *, steps=300, batch=32, lr=0.01, momentum=0.
             x, y = adding_problem(steps_in_sequence, batch, gen)
             loss, grads = model.loss_and_gradients(x, y)
             # in float64, so that the norm of a float32 gradient cannot overflow before its entries do
-            total = math.sqrt(sum(float(np.sum(np.square(g, dtype=np.float64))) for g in grads.values()))
+            total = math.sqrt(sum(float(np.square(g, dtype=np.float64).sum()) for g in grads.values()))
             if not (math.isfinite(loss) and math.isfinite(total)):
                 where = [name for name, g in grads.items() if not np.all(np.isfinite(g))]
                 failure = (f"the gradient of {where[0]} became inf/NaN" if where
@@ -148,7 +148,7 @@ def train(model, steps_in_sequence, *, steps=300, batch=32, lr=0.01, momentum=0.
             norms.append(total)
             clipped.append(scale < 1.0)
             # a sum is inf/NaN when an entry is (float64 sums of float32 entries cannot overflow)
-            if not math.isfinite(sum(float(np.sum(p, dtype=np.float64)) for p in params.values())):
+            if not math.isfinite(sum(float(p.sum(dtype=np.float64)) for p in params.values())):
                 failure, failed_at = "a parameter became inf/NaN after the update", step
                 break
     test_loss = None

@@ -20,6 +20,7 @@ pass is the MLP's, on those rows: ``∂ℓ/∂W = (∂ℓ/∂y)ᵀ cols``, ``∂
 import math
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from . import init as _init
 from ._checks import generator, positive_int
@@ -142,12 +143,10 @@ class Conv2d:
         # Channels last inside the layer, so that each receptive field is one contiguous row of cols.
         padded = np.zeros((n, height + 2 * p, width + 2 * p, self.in_channels), dtype=self.dtype)
         padded[:, p:p + height, p:p + width] = x.transpose(0, 2, 3, 1)
-        cols = np.empty((n, h_out, w_out, k, k, self.in_channels), dtype=self.dtype)
-        # One copy per kernel offset (u, v), each of every pixel of every example at once.
-        for u in range(k):
-            for v in range(k):
-                cols[:, :, :, u, v] = padded[:, u:u + s * h_out:s, v:v + s * w_out:s]
-        self._cols = cols.reshape(n * h_out * w_out, -1)
+        # Every receptive field as a view into padded, axes (n, i, j, u, v, c), copied in one go: a row of
+        # cols holds the field's k rows of k·c_in contiguous inputs.
+        fields = sliding_window_view(padded, (k, k), axis=(1, 2))[:, ::s, ::s].transpose(0, 1, 2, 4, 5, 3)
+        self._cols = np.ascontiguousarray(fields).reshape(n * h_out * w_out, -1)
         self._shape = (x.shape, padded.shape, h_out, w_out)
         out = self._cols @ self._kernel_matrix().T + self.bias
         return out.reshape(n, h_out, w_out, self.out_channels).transpose(0, 3, 1, 2)
@@ -171,11 +170,14 @@ class Conv2d:
         dweight = (rows.T @ self._cols).reshape(self.out_channels, k, k, -1).transpose(0, 3, 1, 2)
         dbias = rows.sum(axis=0)
         dcols = (rows @ self._kernel_matrix()).reshape(n, h_out, w_out, k, k, -1)
+        # offsets first, so that each offset's gradients are one contiguous block: the additions below then
+        # run along whole rows of the image instead of c_in entries at a time
+        dcols = np.ascontiguousarray(dcols.transpose(3, 4, 0, 1, 2, 5))
         dpadded = np.zeros(padded_shape, dtype=self.dtype)
         # Each offset (u, v) copied padded[:, s i + u, s j + v] into the rows: add the gradients back there.
         for u in range(k):
             for v in range(k):
-                dpadded[:, u:u + s * h_out:s, v:v + s * w_out:s] += dcols[:, :, :, u, v]
+                dpadded[:, u:u + s * h_out:s, v:v + s * w_out:s] += dcols[u, v]
         height, width = x_shape[2:]
         dx = dpadded[:, p:p + height, p:p + width].transpose(0, 3, 1, 2)
         return dx, np.ascontiguousarray(dweight), dbias

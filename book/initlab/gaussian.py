@@ -18,7 +18,7 @@ import numpy as np
 
 from ._checks import finite_number
 
-__all__ = ["expectation", "expectation_pair"]
+__all__ = ["expectation", "moments", "expectation_pair"]
 
 _NODES, _WEIGHTS = np.polynomial.legendre.leggauss(400)
 _REACH = 10.0  # in standard deviations
@@ -34,12 +34,25 @@ def expectation(f, std=1.0, mean=0.0):
     The panels meet at ``z = 0`` and ``z = ±10`` wherever those lie within ``mean ± 10·std``, so a kink
     at 0 stays on a panel's end when the mean is not 0.
     """
+    weights, values = _weighted_values(f, std, mean)
+    return float(np.sum(weights * values))
+
+
+def moments(f, std=1.0, mean=0.0):
+    """``(E[f(z)], E[f(z)²])``: the same two floats as ``expectation(f, ...)`` and
+    ``expectation(lambda z: f(z) ** 2, ...)``, with ``f`` evaluated once."""
+    weights, values = _weighted_values(f, std, mean)
+    return float(np.sum(weights * values)), float(np.sum(weights * values ** 2))
+
+
+def _weighted_values(f, std, mean):
+    """The quadrature weights (density included) and ``f`` at the nodes, for :func:`expectation`."""
     if not callable(f):
         raise TypeError(f"f must be a function of an array, got {type(f).__name__}")
     std = finite_number(std, "std", nonnegative=True)
     mean = finite_number(mean, "mean")
     if std == 0.0:
-        return float(np.asarray(f(np.full(1, mean)), dtype=np.float64)[0])
+        return np.ones(1), np.asarray(f(np.full(1, mean)), dtype=np.float64)[:1]
     low, high = mean - _REACH * std, mean + _REACH * std
     inner = [c for c in (-_STRUCTURE, 0.0, _STRUCTURE, mean) if low < c < high]
     ends = np.unique([low, high] + inner)
@@ -50,7 +63,7 @@ def expectation(f, std=1.0, mean=0.0):
     values = np.asarray(f(z), dtype=np.float64)
     if values.shape != z.shape:
         raise ValueError(f"f must return one value per input (shape {z.shape}), got shape {values.shape}")
-    return float(np.sum(w * density * values))
+    return w * density, values
 
 
 def _panel_rule(mean, std):

@@ -122,13 +122,14 @@ class MLP:
         """
         self._clear()
         h = self.inputs = matrix(x, "x", self.sizes[0], self.dtype)
+        last = self.depth - 1
         for k, (w, b) in enumerate(zip(self.weights, self.biases)):
             z = h @ w
             if z.dtype == b.dtype:
                 z += b  # in place: the same additions as h @ w + b, one array fewer
             else:
                 z = z + b
-            if k < self.depth - 1:
+            if k < last:
                 if self.norms:
                     z = self.norms[k].forward(z, train=train)
                 h = h + self.activation(z) if self.skips[k] else self.activation(z)

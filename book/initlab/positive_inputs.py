@@ -11,7 +11,7 @@ import numpy as np
 
 from . import activations as _activations
 from ._checks import finite_number, positive_int
-from .gaussian import expectation
+from .gaussian import moments
 
 __all__ = ["sgd_path", "same_sign_fraction", "mean_error", "zigzag_runs"]
 
@@ -104,7 +104,7 @@ def zigzag_runs(activation, w_star, w0, seeds=range(200), steps=40, noise=0.05, 
         raise ValueError(f"w_star and w0 must be vectors of one length, got shapes {w_star.shape} and {w0.shape}")
     steps, batch_size = positive_int(steps, "steps"), positive_int(batch_size, "batch_size")
     noise = finite_number(noise, "noise", nonnegative=True)
-    m, m2 = expectation(f), expectation(lambda z: f(z) ** 2)
+    m, m2 = moments(f)
     lr = 1 / (len(w_star) * m2)
     inputs, paths = [], []
     for seed in seeds:

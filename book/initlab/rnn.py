@@ -151,18 +151,21 @@ class RNN:
         The states are torch's ``h_0`` and ``h_n`` without their leading ``num_layers`` axis (this is one layer):
         torch's ``h_n[0]`` is ``h_T`` here."""
         x = sequence(x, self.input_size, self.dtype)
-        h = initial_state(state, "state", x.shape[1], self.hidden_size, self.dtype)
-        hs = [h]
+        T, batch = x.shape[:2]
+        hs = np.empty((T + 1, batch, self.hidden_size), dtype=self.dtype)  # h_0 … h_T, each written in place
+        hs[0] = initial_state(state, "state", batch, self.hidden_size, self.dtype)
         inputs = x @ self.weight_ih.T + (self.bias_ih + self.bias_hh)  # every step's input term at once
         w_t = self.weight_hh.T
         relu = self.nonlinearity == "relu"
         with np.errstate(over="ignore", invalid="ignore"):  # an exploding run is reported by the caller
-            for t in range(x.shape[0]):
-                z = inputs[t] + h @ w_t
-                h = np.maximum(z, 0) if relu else np.tanh(z)
-                hs.append(h)
-        self._cache = (x, np.array(hs))
-        return self._cache[1][1:], h
+            for t in range(T):
+                z = inputs[t] + hs[t] @ w_t
+                if relu:
+                    np.maximum(z, 0, out=hs[t + 1])
+                else:
+                    np.tanh(z, out=hs[t + 1])
+        self._cache = (x, hs)
+        return hs[1:], hs[-1].copy()
 
     def backward(self, doutputs, dstate=None):
         r"""Back-propagate ``doutputs`` = :math:`\partial\ell/\partial h_t` for ``t = 1..T`` (plus ``dstate``, a
@@ -178,17 +181,17 @@ class RNN:
         if g.shape != (T, B, self.hidden_size):
             raise ValueError(f"doutputs must have the outputs' shape {(T, B, self.hidden_size)}, got {g.shape}")
         delta = initial_state(dstate, "dstate", B, self.hidden_size, self.dtype) + g[-1]
-        deltas = [delta]
         # f'(z_t) from h_t = f(z_t): tanh' = 1 − h², relu' = [h > 0] (0 at the kink, as PyTorch)
         slopes = (hs[1:] > 0).astype(hs.dtype) if self.nonlinearity == "relu" else 1 - hs[1:] ** 2
         dz = np.empty(slopes.shape, dtype=np.result_type(slopes, g))
+        deltas = np.empty((T + 1,) + delta.shape, dtype=delta.dtype)  # ∂ℓ/∂h_0 … ∂ℓ/∂h_T, written in place
+        deltas[T] = delta
         with np.errstate(over="ignore", invalid="ignore"):
             for t in range(T - 1, -1, -1):
-                dz[t] = slopes[t] * delta  # slopes[t] is f'(z_{t+1}), delta is ∂ℓ/∂h_{t+1}
-                delta = dz[t] @ self.weight_hh + (g[t - 1] if t > 0 else 0)
-                deltas.append(delta)
-            self.hidden_grads = np.array(deltas[::-1])
-            grads = {**input_and_weight_grads(dz, x, hs, self.weight_ih), "state": delta}
+                np.multiply(slopes[t], deltas[t + 1], out=dz[t])  # slopes[t] is f'(z_{t+1})
+                np.add(dz[t] @ self.weight_hh, g[t - 1] if t > 0 else 0, out=deltas[t])
+            self.hidden_grads = deltas
+            grads = {**input_and_weight_grads(dz, x, hs, self.weight_ih), "state": deltas[0].copy()}
         return grads
 
     def __repr__(self):

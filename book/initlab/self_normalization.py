@@ -25,7 +25,7 @@ import numpy as np
 
 from . import activations as _activations
 from ._checks import finite_number, generator, one_of, positive_int
-from .gaussian import expectation
+from .gaussian import moments
 
 __all__ = ["selu_map", "pooled_map", "iterate", "map_jacobian", "centred_weights", "propagate", "simulate",
            "selu_density", "monte_carlo_map", "WEIGHTS"]
@@ -42,8 +42,8 @@ def _selu(scale, alpha):
 
 def _output_moments(f, mean, var):
     std = math.sqrt(var)
-    m = expectation(f, std, mean)
-    return m, max(expectation(lambda z: f(z) ** 2, std, mean) - m * m, 0.0)
+    m, m2 = moments(f, std, mean)
+    return m, max(m2 - m * m, 0.0)
 
 
 def selu_map(mu, nu, omega=0.0, tau=1.0, scale=_activations.SELU_SCALE, alpha=_activations.SELU_ALPHA):

@@ -20,7 +20,7 @@ import numpy as np
 
 from . import activations as _activations
 from ._checks import finite_number, positive_int
-from .gaussian import expectation, expectation_pair
+from .gaussian import expectation, expectation_pair, moments
 
 __all__ = ["length_map", "forward_variances", "gradient_factor", "activation_std", "length_map_slope",
            "fixed_point", "chi1", "correlation_map", "correlation_fixed_point", "depth_scales",
@@ -74,8 +74,8 @@ def activation_std(activation, q):
     second term matters for activations with a non-zero mean output: relu, sigmoid, selu."""
     phi = _activations.get(activation)
     std = np.sqrt(finite_number(q, "q", nonnegative=True))
-    mean = expectation(phi, std)
-    return float(np.sqrt(max(expectation(lambda z: phi(z) ** 2, std) - mean ** 2, 0.0)))
+    mean, second = moments(phi, std)
+    return float(np.sqrt(max(second - mean ** 2, 0.0)))
 
 
 # The edge of chaos (Poole et al. 2016; Schoenholz et al. 2017) -----------------------------------

@@ -20,7 +20,7 @@ import numpy as np
 
 from . import losses as _losses
 from .adam import Adam
-from .diagnostics import norm
+from .diagnostics import norms
 from ._checks import class_labels, finite_entries, finite_number, generator, one_of, positive_int
 
 __all__ = ["History", "train", "accuracy", "outcome"]
@@ -90,6 +90,11 @@ def _nonfinite(arrays):
     return None, None
 
 
+def _finite(arrays):
+    """Whether every entry of every array is finite, in one pass over them all (they are small)."""
+    return not arrays or bool(np.isfinite(np.concatenate(arrays, axis=None)).all())
+
+
 def _where_it_broke(model, grads):
     """``(message, layer)`` for the first place in forward order, then in backward order, where a value is
     not finite; ``(None, None)`` if every activation and gradient is finite."""
@@ -137,6 +142,26 @@ def _adam_settings(optimizer, momentum, betas, eps):
     return {"betas": (0.9, 0.999) if betas is None else betas, "eps": 1e-8 if eps is None else eps}
 
 
+def _sgd_step(params, grads, velocity, lr, momentum, scale, depth):
+    """Update every parameter in place, :math:`v \\leftarrow \\mu v + s g`, :math:`p \\leftarrow p - \\eta v`, and
+    yield each weight's update :math:`\\eta v` as it is made, so that its norm is taken before the next one is
+    made (holding every layer's update at once costs more in memory traffic than the norms). Run it to the end,
+    as :func:`norms` does: the parameters after the last weight are updated last."""
+    for i, (p, g) in enumerate(zip(params, grads)):
+        v = velocity[i]
+        if np.result_type(v, g) == v.dtype:
+            # v <- momentum·v + scale·g in place: the same two roundings, no new arrays (and
+            # scale·g is g exactly when scale is 1, so that product is skipped then)
+            v *= momentum
+            v += g if scale == 1.0 else scale * g
+        else:  # a gradient wider than its parameter: v takes the gradient's dtype, as it did
+            v = velocity[i] = momentum * v + scale * g
+        delta = lr * v
+        p -= delta.astype(p.dtype, copy=False)
+        if i < 2 * depth and i % 2 == 0:
+            yield delta
+
+
 def train(model, x, y, *, loss="cross_entropy", lr=0.1, steps=100, batch_size=None,
           momentum=0.0, clip_norm=None, rng=None, optimizer="sgd", betas=None, eps=None):
     """Train ``model`` in place on ``(x, y)`` and return its :class:`History`.
@@ -166,10 +191,12 @@ def train(model, x, y, *, loss="cross_entropy", lr=0.1, steps=100, batch_size=No
     gen = generator(rng)
 
     params = model.parameters()
+    depth = model.depth
     adam = Adam(params, lr=lr, **adam_settings) if optimizer == "adam" else None
     velocity = [np.zeros(p.shape, p.dtype) for p in params] if adam is None else None
     initial = [w.copy() for w in model.weights]
-    init_norms = [max(norm(w), 1e-30) for w in initial]
+    init_norms = [max(s, 1e-30) for s in norms(initial)]
+    others = params[1:2 * depth:2] + params[2 * depth:]  # the biases and batch-norm parameters
     record = {key: [] for key in ("loss", "grad_norm", "update_ratio", "distance", "total", "clipped")}
     failure = failed_at = failed_layer = None
 
@@ -181,7 +208,7 @@ def train(model, x, y, *, loss="cross_entropy", lr=0.1, steps=100, batch_size=No
             value, dout = loss_fn(out, y[idx])
             grads = model.backward(dout)
             flat = model.gradients()
-            grad_norms = [norm(g) for g in flat]
+            grad_norms = norms(flat)
             total = math.hypot(*grad_norms)  # inf or NaN exactly when some gradient entry is
             if not (math.isfinite(value) and math.isfinite(total)):
                 failure, failed_layer = _where_it_broke(model, grads)
@@ -189,40 +216,29 @@ def train(model, x, y, *, loss="cross_entropy", lr=0.1, steps=100, batch_size=No
                 failed_at = step
                 break
             scale = clip_norm / total if clip_norm is not None and total > clip_norm else 1.0
-            ratios = []
+            # ‖W_k‖ before the update: at the first step the initial weights' norms, already at hand
+            before = init_norms if step == 0 else [max(s, 1e-30) for s in norms(model.weights)]
             if adam is not None:
-                before = [max(norm(w), 1e-30) for w in model.weights]  # as for SGD: to the weights before the step
-                deltas = adam.step([scale * g for g in flat])
-                ratios = [norm(d) / w for d, w in zip(deltas[0:2 * model.depth:2], before)]
+                taken = adam.step([scale * g for g in flat])[0:2 * depth:2]
             else:
-                for i, (p, g) in enumerate(zip(params, flat)):
-                    v = velocity[i]
-                    if np.result_type(v, g) == v.dtype:
-                        # v <- momentum·v + scale·g in place: the same two roundings, no new arrays (and
-                        # scale·g is g exactly when scale is 1, so that product is skipped then)
-                        v *= momentum
-                        v += g if scale == 1.0 else scale * g
-                    else:  # a gradient wider than its parameter: v takes the gradient's dtype, as it did
-                        v = velocity[i] = momentum * v + scale * g
-                    delta = lr * v
-                    if i < 2 * model.depth and i % 2 == 0:
-                        ratios.append(norm(delta) / max(norm(p), 1e-30))
-                    p -= delta.astype(p.dtype, copy=False)
-            k, kind = _nonfinite(params)
-            if k is not None:
-                failed_layer = k // 2 + 1 if k < 2 * model.depth else None
-                where = f"layer {failed_layer} weights" if failed_layer else "a batch-norm parameter"
-                failure, failed_at = f"{where} became {kind} after the update", step
-                break
+                taken = _sgd_step(params, flat, velocity, lr, momentum, scale, depth)
+            ratios = [s / w for s, w in zip(norms(taken), before)]
+            distances = norms(w - w0 for w, w0 in zip(model.weights, initial))
+            # A weight holding inf or NaN makes its distance from the start inf or NaN: the distances check
+            # the weights, and one check over all the small arrays does the rest.
+            if not (all(map(math.isfinite, distances)) and _finite(others)):
+                k, kind = _nonfinite(params)
+                if k is not None:
+                    failed_layer = k // 2 + 1 if k < 2 * depth else None
+                    where = f"layer {failed_layer} weights" if failed_layer else "a batch-norm parameter"
+                    failure, failed_at = f"{where} became {kind} after the update", step
+                    break
             record["loss"].append(value)
-            record["grad_norm"].append(grad_norms[0:2 * model.depth:2])
+            record["grad_norm"].append(grad_norms[0:2 * depth:2])
             record["update_ratio"].append(ratios)
-            record["distance"].append([norm(w - w0) / s
-                                       for w, w0, s in zip(model.weights, initial, init_norms)])
+            record["distance"].append([d / s for d, s in zip(distances, init_norms)])
             record["total"].append(total)
             record["clipped"].append(scale < 1.0)
-
-    depth = model.depth
 
     def table(key):
         return np.array(record[key], dtype=np.float64).reshape(-1, depth)

@@ -163,3 +163,21 @@ def test_norm_reports_non_finite_entries_and_zero():
     assert diagnostics.norm(np.array([1.0, np.inf])) == math.inf
     assert math.isnan(diagnostics.norm(np.array([1.0, np.nan])))
     assert diagnostics.norm(np.zeros(3, dtype=np.float16)) == 0.0
+
+
+def test_norms_are_norm_of_each_array_to_the_last_bit():
+    # norms() converts runs of small arrays together and dots each one's stretch: the same sums as norm()
+    rng = np.random.default_rng(0)
+    shapes = [(64, 64), (64,), (3, 5, 7), (1,), (0,), (17,), (300, 300), (2, 4097), (256,)]
+    arrays = [(rng.standard_normal(s) * 10.0 ** rng.integers(-3, 4)).astype(dtype)
+              for s in shapes for dtype in (np.float32, np.float16, np.float64)]
+    arrays[0][3, 4] = np.nan
+    arrays[3][2] = np.inf
+    arrays[6][...] = 0.0
+    arrays.append(np.array([1e200, -3e200]))  # float64 whose squares overflow: norm rescales
+    arrays.append(np.asfortranarray(rng.standard_normal((40, 30))).astype(np.float32))  # read in C order too
+    arrays.append(rng.standard_normal((30, 40)).astype(np.float32).T)
+    for subset in (arrays, arrays[::2], arrays[1:8], [a for a in arrays if a.dtype == np.float32]):
+        expected = [diagnostics.norm(a) for a in subset]
+        got = diagnostics.norms(iter(subset))  # any iterable, as training passes generators
+        assert np.array(got).tobytes() == np.array(expected).tobytes()

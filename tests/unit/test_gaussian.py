@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from initlab import activations
-from initlab.gaussian import expectation
+from initlab.gaussian import expectation, moments
 
 sigmoid, tanh, relu = (activations.get(n) for n in ("sigmoid", "tanh", "relu"))
 
@@ -129,3 +129,10 @@ def test_pair_bad_arguments_name_themselves():
         expectation_pair(2.0)
     with pytest.raises(ValueError, match="f must return one value per pair"):
         expectation_pair(lambda a, b: np.sum(a * b), 1.0, 0.5)
+
+
+@pytest.mark.parametrize("name", activations.NAMES)
+@pytest.mark.parametrize("std, mean", [(0.0, 0.5), (1e-3, 0.0), (1.0, 0.0), (2.5, -1.0), (1e3, 20.0)])
+def test_moments_are_the_two_expectations_to_the_last_bit(name, std, mean):
+    f = activations.get(name)
+    assert moments(f, std, mean) == (expectation(f, std, mean), expectation(lambda z: f(z) ** 2, std, mean))
