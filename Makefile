@@ -66,10 +66,13 @@ slides: $(STAMP) $(SLIDE_ASSETS)
 	$(BIN)/python -m tools.slides export
 	@echo "Slides: open book/_build/slides/01_vanishing_gradients.slides.html"
 
-# The browser tests: every one of tests/site, unless BROWSER_TESTS names which.
+# The browser tests: every one of tests/site, unless BROWSER_TESTS names which. They run on two workers (pytest-xdist,
+# each test file on one, each worker with its own Chromium), but for those that time what a reader sees (marked
+# `timed`): those run afterwards, alone.
 BROWSER_TESTS ?= tests/site
 browser: $(STAMP) chromium
-	$(BIN)/python -m pytest $(BROWSER_TESTS)
+	$(BIN)/python -m pytest -n 2 --dist loadfile -m "not timed" $(BROWSER_TESTS)
+	$(BIN)/python -m pytest -m timed $(BROWSER_TESTS)
 
 # The browser tests that run the chapters in a real JupyterLab (and as a RISE slideshow): they need no built site.
 LIVE_TESTS := tests/site/test_live_notebook.py tests/site/test_live_slides.py
