@@ -353,6 +353,7 @@ _TIME_SWAPS = """
 """
 
 
+@pytest.mark.timed  # run alone (see the Makefile): a busy second core would time the machine, not the page
 @pytest.mark.parametrize("scheme", ["http", "file"])
 def test_frames_are_fetched_when_the_reader_comes_near_and_swap_at_once(browser, site, server, scheme):
     """An explorer far below the fold fetches nothing but its first frame until the reader scrolls to it; then it
