@@ -20,6 +20,8 @@ Two more once the build has finished, in every page written:
   180 KB and growing with the book) on every page, for its "search as you type" results. That option
   is off here (the theme's default): the search box sends the reader to ``search.html``, which loads
   the index itself. So, unless the option is on, the three scripts are removed from every other page.
+* The repository button's GitHub logo is the one glyph any page takes from Font Awesome's brands font (120 KB):
+  it becomes the same logo as an inline SVG (sphinx-design's octicon), and that font is never loaded.
 """
 
 import re
@@ -28,6 +30,7 @@ from pathlib import Path
 FONTAWESOME_SCRIPT = re.compile(r'\s*<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*"></script>')
 SEARCH_SCRIPTS = re.compile(
     r'\s*<script src="[^"]*(?:_static/searchtools\.js|_static/language_data\.js|searchindex\.js)"></script>')
+GITHUB_ICON = '<i class="fab fa-github"></i>'
 THEBE_SCRIPT = "sphinx-thebe.js"
 THEBE_STYLESHEET = "sphinx-thebe.css"
 THEBE_INLINE_MARKER = "THEBE_JS_URL"
@@ -75,14 +78,17 @@ def _search_as_you_type(config):
     return str(options.get("search_as_you_type", False)).lower() == "true"
 
 
-def drop_unused_scripts(app, exception):
+def lighten_pages(app, exception):
     if exception is not None or app.builder.format != "html":
         return
+    from sphinx_design.icons import get_octicon
+
     outdir = Path(app.outdir)
     keep_search = _search_as_you_type(app.config)
+    github = get_octicon("mark-github", height="1em")
     for page in outdir.rglob("*.html"):
         text = page.read_text(encoding="utf-8")
-        kept = FONTAWESOME_SCRIPT.sub("", text)
+        kept = FONTAWESOME_SCRIPT.sub("", text).replace(GITHUB_ICON, github)
         if not keep_search and page != outdir / "search.html":
             kept = SEARCH_SCRIPTS.sub("", kept)
         if kept != text:
@@ -91,5 +97,5 @@ def drop_unused_scripts(app, exception):
 
 def setup(app):
     app.connect("html-page-context", tidy_assets, priority=900)
-    app.connect("build-finished", drop_unused_scripts)
+    app.connect("build-finished", lighten_pages)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -227,10 +227,15 @@ def test_theme_icons_come_from_the_web_font_not_the_svg_script(browser, server, 
     """book/_ext/site_assets.py drops the theme's 1.5 MB fontawesome.js; its icons must still show."""
     loaded = [f"{r.page}: {url}" for r in _reports(visitor, pages) for url in r.scripts if "fontawesome" in url]
     _fail_if(loaded, "pages still loading the Font Awesome SVG script")
+    # ... and its GitHub logo is an inline SVG, so that no page loads the brands font for that one glyph.
+    brands = [f"{r.page}: {url}" for r in _reports(visitor, pages) for url in r.requests if "fa-brands" in url]
+    _fail_if(brands, "pages loading Font Awesome's brands font")
     page = browser.new_page()
     try:
         page.goto(f"{server}/{pages[0]}", wait_until="load")
         faces = page.evaluate("""async () => (await document.fonts.load('900 1em "Font Awesome 6 Free"')).length""")
+        logo = page.eval_on_selector(".btn-source-repository-button svg",
+                                     "svg => svg.checkVisibility() ? svg.getBoundingClientRect().width : 0")
         # Icons whose box is shown (menus that are closed hide theirs); a missing glyph has no width.
         widths = page.eval_on_selector_all(
             "[class*='fa-']",
@@ -241,6 +246,7 @@ def test_theme_icons_come_from_the_web_font_not_the_svg_script(browser, server, 
     assert faces > 0, "the Font Awesome web font did not load"
     assert len(widths) >= 3, f"expected the theme's header icons to be shown, found {len(widths)}"
     assert all(w > 0 for w in widths), f"theme icons drawn with no width (glyph missing): {widths}"
+    assert logo > 0, "the repository button's GitHub logo is not shown"
 
 
 def test_search_index_loads_only_on_the_search_page_and_search_finds(browser, server, visitor, pages):
