@@ -3,6 +3,8 @@
 Reports, each against its target where it has one:
   - the live redraw time of every interactive figure over all its control settings, first visit
     (computing the setting) and revisit (cached), median and 95th percentile (target ≤ 60 / ≤ 100 ms);
+  - what the reader sees of it: in a real JupyterLab, from moving a control to the new figure on screen, per
+    explorer, median and 95th percentile (target ≤ 100 / ≤ 150 ms, issue 19; tools/bench_lab.py);
   - each chapter's execution time in a fresh kernel (target ≤ 15 s, issue 19);
   - the clean build time of the whole book;
   - each built page's weight before the reader touches it: every byte the browser loads for it, raw (target
@@ -28,6 +30,7 @@ import time
 import nbformat
 import numpy as np
 
+from tools import bench_lab
 from tools.execute_notebooks import BOOK, live_client
 
 ROOT = BOOK.parent
@@ -233,6 +236,14 @@ def main():
             ok &= verdict == "ok"
             print(f"  {e['figure']:24s} {e['settings']:3d} settings  first visit: median {m1:5.1f} ms, "
                   f"p95 {p1:5.1f} ms; revisit: median {m2:5.1f} ms, p95 {p2:5.1f} ms  [{verdict}]")
+
+    print("\n== Live sliders in JupyterLab: from moving a control to the new figure on screen (tools/bench_lab.py)")
+    results["live_sliders"] = bench_lab.slider_latencies()
+    for row in results["live_sliders"]:
+        verdict = bench_lab.verdict(row)
+        ok &= verdict == "ok"
+        print(f"  {row['chapter']:40s} explorer {row['explorer']}: {row['moves']:3d} moves, median "
+              f"{row['median_ms']:5.0f} ms, p95 {row['p95_ms']:5.0f} ms  [{verdict}]")
 
     print("\n== Clean build of the whole book")
     results["build_seconds"] = build_time()

@@ -18,13 +18,12 @@ import pytest
 from test_live_notebook import (  # noqa: F401 - lab is a fixture
     REDRAW_TIMEOUT_MS,
     _chapters,
-    _kernel_idle,
-    _shut_down_kernels,
     _wait_for_new_src,
     lab,
 )
 
 from tools import slides
+from tools.jupyterlab import kernel_idle, shut_down_kernels
 
 CELL_TIMEOUT = 120  # seconds for one cell to run
 
@@ -33,7 +32,7 @@ def _run_next_cell(page, base: str) -> None:
     page.keyboard.press("Shift+Enter")
     time.sleep(0.3)  # let the kernel report busy before we wait for idle
     deadline = time.monotonic() + CELL_TIMEOUT
-    while not _kernel_idle(base):
+    while not kernel_idle(base):
         if time.monotonic() > deadline:
             pytest.fail(f"a cell did not finish within {CELL_TIMEOUT} s in the slideshow")
         time.sleep(0.2)
@@ -54,7 +53,7 @@ def test_rise_slideshow_runs_and_its_widgets_redraw(browser, lab, notebook):  # 
         assert horizontal == expected > 1, f"{notebook}: the RISE deck has {horizontal} slides, the rule gives {expected}"
 
         deadline = time.monotonic() + 30
-        while not _kernel_idle(lab):
+        while not kernel_idle(lab):
             if time.monotonic() > deadline:
                 pytest.fail("the slideshow's kernel did not start")
             time.sleep(0.3)
@@ -81,4 +80,4 @@ def test_rise_slideshow_runs_and_its_widgets_redraw(browser, lab, notebook):  # 
         assert not errors, f"{notebook}: uncaught exceptions in the slideshow: {errors[:3]}"
     finally:
         page.close()
-        _shut_down_kernels(lab)
+        shut_down_kernels(lab)

@@ -259,6 +259,23 @@ def test_changing_a_live_control_redraws_the_image_with_the_new_setting(live):
     assert e.params() == {"a": 2.0, "kind": "sq"}
 
 
+def test_a_live_setting_seen_before_shows_its_kept_image_and_the_figure_follows(live):
+    import ipywidgets
+
+    ramp = Ramp()
+    e = ramp_explorer(ramp)
+    widgets = list(widget_tree(e.widget()))
+    slider = next(w for w in widgets if isinstance(w, ipywidgets.SelectionSlider))
+    image = next(w for w in widgets if isinstance(w, ipywidgets.Image))
+    start = bytes(image.value)
+    slider.value = 2.0
+    slider.value = 1.0  # back to the start: its image is the one kept, the same as drawing it again
+    assert bytes(image.value) == start == e.render(e.params())
+    # The figure object is at the setting shown, whether the image was drawn or kept.
+    assert ramp.calls[-1] == {"a": 1.0, "kind": "lin", "shift": 0.0}
+    np.testing.assert_array_equal(ramp.line.get_ydata(), Ramp.curve(1.0, "lin")[1])
+
+
 # --- static form -------------------------------------------------------------------------------------
 
 def test_static_bundle_is_html_and_text_only(static):

@@ -12,13 +12,16 @@ with
   these artists onto it, several times faster than a full draw,
 
 and returns an :class:`Explorer`. Displayed in a notebook it becomes ipywidgets controls above an
-image that is redrawn in place on every change. When the book is built (the environment variable
-``INITLAB_STATIC`` is set by the book's Sphinx extension) it instead renders one frame per control
-setting and emits plain HTML: real ``<input type="range">``/``<select>`` controls that
-``_static/initlab-frames.js`` wires to the frames, so the page needs no kernel and no network.
+image that is redrawn in place on every change (each setting is drawn once and kept, and the settings one
+step from the one shown are drawn while the reader looks at it, so that most moves need no drawing).
+When the book is built (the environment variable ``INITLAB_STATIC`` is set by the book's Sphinx
+extension) it instead renders one frame per control setting and emits plain HTML: real
+``<input type="range">``/``<select>`` controls that ``_static/initlab-frames.js`` wires to the frames,
+so the page needs no kernel and no network.
 Both forms show the same text summary, so the notebook's stored output is the same either way.
 """
 
+import asyncio
 import base64
 import html
 import io
@@ -40,6 +43,11 @@ ENV_VAR = "INITLAB_STATIC"
 LIVE_DPI = 90
 FRAME_DPI = 100
 FRAME_COLOURS = 96
+# Drawing ahead of the reader (Explorer._draw_ahead) waits until no cell has run for IDLE_S (Run All, or a timed
+# run of the notebook, is not slowed), and AHEAD_PAUSE_S after a move and between two settings: the browser (on the
+# same cores, on a small machine) decodes and paints the image just sent meanwhile.
+AHEAD_PAUSE_S = 0.03
+IDLE_S = 1.0
 
 
 def static_mode():
@@ -138,6 +146,8 @@ class Explorer:
         _alive[number] = self
         self.key = f"{number}-{type(figure).__name__.lower()}"
         self._widgets = None
+        self._frames = {}  # the live form's PNG of each setting seen, by option indices
+        self._ahead = None  # the newest plan to draw ahead of the reader (a token: older plans stop)
 
     # The settings -------------------------------------------------------------------------
     def params(self, indices=None):
@@ -180,13 +190,75 @@ class Explorer:
                 f"Shown: {self.target.describe(**self.params())}")
 
     # The live form ----------------------------------------------------------------------------
+    def _frame(self, indices):
+        """The live PNG of one setting, drawn on its first visit and kept: figure objects draw the same image for
+        the same setting (the static site relies on it too), so a setting seen before costs no drawing."""
+        if indices not in self._frames:
+            self._frames[indices] = self.render(self.params(indices))
+        return self._frames[indices]
+
     def _on_change(self, change):
-        for (name, control), widget in zip(self.controls.items(), self._widgets["controls"]):
+        before = [c.index for c in self.controls.values()]
+        for control, widget in zip(self.controls.values(), self._widgets["controls"]):
             control.index = widget.index
-        self._widgets["image"].value = self.render(self.params())
+        now = tuple(c.index for c in self.controls.values())
+        self._widgets["image"].value = self._frame(now)
+        self.target.update(**self.params())  # the figure object follows the controls, drawn or not
+        moved = [(i, 1 if now[i] > b else -1) for i, b in enumerate(before) if now[i] != b]
+        self._draw_ahead(now, moved[0] if moved else None)
+
+    def _draw_ahead(self, now, moved=None):
+        """Draw settings near ``now`` before the reader asks for them, so that the next move finds its image drawn:
+        the last move (``moved``: a control's number and step) made again, at once; a step either way of each
+        control once the reader has paused (no move, and no cell run, for ``IDLE_S``: drawing while the reader
+        keeps moving one control would make a move wait for it, and Run All, or a timed run of the notebook, is not
+        slowed). One setting per turn of the kernel's event loop, so that a move arriving meanwhile waits for one
+        drawing at most; a new move drops the old plan. The figure object is moved back to the setting shown."""
+        from IPython import get_ipython
+
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # not in a kernel: no reader to draw ahead for
+            return
+        shell = get_ipython()
+        sizes = [len(c.values) for c in self.controls.values()]
+
+        def step(i, s):  # the setting control i's step s away from now; None past either end
+            return now[:i] + (now[i] + s,) + now[i + 1:] if 0 <= now[i] + s < sizes[i] else None
+
+        near = [n for n in (step(i, s) for i in range(len(now)) for s in (1, -1)) if n]
+        again = step(*moved) if moved else None
+        self._ahead = token = object()
+
+        def cells_run():
+            return shell.execution_count if shell else 0
+
+        def draw(indices):
+            self._frame(indices)
+            self.target.update(**self.params())
+
+        def draw_near(seen):
+            if self._ahead is not token:
+                return
+            if cells_run() != seen:
+                loop.call_later(IDLE_S, draw_near, cells_run())
+                return
+            missing = [indices for indices in near if indices not in self._frames]
+            if missing:
+                draw(missing[0])
+                loop.call_later(AHEAD_PAUSE_S, draw_near, seen)
+
+        def draw_again():
+            if self._ahead is token and again not in self._frames:
+                draw(again)
+
+        if again:
+            loop.call_later(AHEAD_PAUSE_S, draw_again)
+        loop.call_later(IDLE_S, draw_near, cells_run())
 
     def widget(self):
-        """The ipywidgets form: one control per parameter above an image redrawn on each change."""
+        """The ipywidgets form: one control per parameter above an image redrawn on each change, or taken from
+        the images already drawn (``_frame``, ``_draw_ahead``)."""
         if self._widgets is None:
             import ipywidgets as widgets
 
@@ -199,11 +271,12 @@ class Explorer:
                     made.append(widgets.SelectionSlider(continuous_update=True, **common))
                 else:
                     made.append(widgets.Dropdown(**common))
-            image = widgets.Image(value=self.render(self.params()), format="png")
+            image = widgets.Image(value=self._frame(tuple(c.index for c in self.controls.values())), format="png")
             for w in made:
                 w.observe(self._on_change, names="value")
             box = widgets.VBox([widgets.HBox(made, layout=widgets.Layout(flex_flow="row wrap")), image])
             self._widgets = {"controls": made, "image": image, "box": box}
+            self._draw_ahead(tuple(c.index for c in self.controls.values()))
         return self._widgets["box"]
 
     # The static form --------------------------------------------------------------------------
