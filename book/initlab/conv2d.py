@@ -155,8 +155,9 @@ class Conv2d:
         # weight[o, c, u, v] as row o, column (u, v, c): the order of a row of cols
         return self.weight.transpose(0, 2, 3, 1).reshape(self.out_channels, -1)
 
-    def backward(self, dout):
-        """Back-propagate ``dout = ∂ℓ/∂y`` of the last forward output's shape; return ``(dx, dweight, dbias)``."""
+    def backward(self, dout, input_grad=True):
+        """Back-propagate ``dout = ∂ℓ/∂y`` of the last forward output's shape; return ``(dx, dweight, dbias)``.
+        With ``input_grad=False`` ``dx`` is None, not computed: a network's first layer has no use for it."""
         if self._cols is None:
             raise RuntimeError("call forward(x) before backward(dout)")
         x_shape, padded_shape, h_out, w_out = self._shape
@@ -169,6 +170,8 @@ class Conv2d:
         k, s, p = self.kernel_size, self.stride, self.padding
         dweight = (rows.T @ self._cols).reshape(self.out_channels, k, k, -1).transpose(0, 3, 1, 2)
         dbias = rows.sum(axis=0)
+        if not input_grad:
+            return None, np.ascontiguousarray(dweight), dbias
         dcols = (rows @ self._kernel_matrix()).reshape(n, h_out, w_out, k, k, -1)
         # offsets first, so that each offset's gradients are one contiguous block: the additions below then
         # run along whole rows of the image instead of c_in entries at a time

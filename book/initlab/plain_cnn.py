@@ -151,7 +151,8 @@ class PlainCNN:
             grad_hs[l] = grad_h
             grad_y = grad_h * _RELU.derivative(self.pre_activations[l])
             grad_ys[l] = grad_y
-            grad_h, dweight, dbias = self.convs[l].backward(grad_y)
+            # the images' own gradient (the first layer's dx) is not needed: not computed
+            grad_h, dweight, dbias = self.convs[l].backward(grad_y, input_grad=l > 0)
             grads[l] = (dweight, dbias)
         self.grad_activations, self.grad_pre_activations = grad_hs, grad_ys
         self._grads = grads

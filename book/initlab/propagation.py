@@ -81,6 +81,12 @@ def measured(model, x, dout):
         raise ValueError("measured covers plain networks only: build the MLP without batch_norm/residual")
     with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         model.forward(x)
+    return _measured_backward(model, dout)
+
+
+def _measured_backward(model, dout):
+    """:func:`measured` once ``model`` has run its forward pass of ``x``."""
+    with np.errstate(over="ignore", invalid="ignore", under="ignore"):
         model.backward(dout)
     return layer_stats.mean_squares(model.pre_activations), layer_stats.mean_squares(model.grad_activations)
 
@@ -159,7 +165,8 @@ def kaiming_mode_profile(sizes, mode, x, y, seeds):
     def measure(seed):
         model = MLP(sizes, activation="relu", init=scheme, rng=seed)
         _, dout = loss(model.forward(x), y)
-        measured_forward, measured_backward = measured(model, x, dout)
+        # measured(model, x, dout) without its forward pass: the one above, of the same x, is measured
+        measured_forward, measured_backward = _measured_backward(model, dout)
         return np.concatenate([measured_forward[:hidden],
                                measured_backward[:hidden] / measured_backward[top]])
 

@@ -183,3 +183,13 @@ def test_output_size_formula():
     assert output_size(8, 3, 1, 1) == 8 and output_size(8, 3, 2, 1) == 4 and output_size(7, 2, 2, 0) == 3
     with pytest.raises(ValueError, match="stride must be a positive integer"):
         output_size(8, 3, 0)
+
+
+def test_backward_without_the_input_gradient_gives_the_same_parameter_gradients():
+    conv = Conv2d(3, 4, 3, stride=2, padding=1, rng=0)
+    x = np.random.default_rng(1).standard_normal((2, 3, 7, 7)).astype(np.float32)
+    dout = np.random.default_rng(2).standard_normal(conv.forward(x).shape).astype(np.float32)
+    dx, dweight, dbias = conv.backward(dout)
+    none, dweight_only, dbias_only = conv.backward(dout, input_grad=False)
+    assert none is None and dx is not None
+    assert np.array_equal(dweight, dweight_only) and np.array_equal(dbias, dbias_only)

@@ -68,6 +68,24 @@ def test_digits():
     assert np.allclose(x * 16, np.round(x * 16))  # pixel counts 0-16, divided by 16
 
 
+def test_digits_are_scikit_learns_without_importing_it():
+    # read from scikit-learn's file directly (importing it costs a second); the same arrays as load_digits gives
+    import os
+    import subprocess
+    import sys
+
+    code = "import sys; from initlab import data; data.digits(); print('sklearn' in sys.modules)"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}  # initlab where this test found it
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                          check=True).stdout.strip() == "False"
+    from sklearn.datasets import load_digits
+
+    bunch = load_digits()
+    x, y = data.digits()
+    assert np.array_equal(x, (bunch.data / 16.0).astype(np.float32))
+    assert np.array_equal(y, bunch.target.astype(np.int64))
+
+
 # Rounded, but neither part is ever empty.
 @pytest.mark.parametrize("n, fraction, n_test", [(100, 0.25, 25), (10, 0.3, 3), (7, 0.01, 1), (4, 0.9, 3), (2, 0.5, 1)])
 def test_split_sizes_disjoint_and_aligned(n, fraction, n_test):
