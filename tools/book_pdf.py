@@ -20,9 +20,7 @@ cells, solutions and buttons stay online. Chromium loads the document from ``fil
 it, and it is printed on A4 with page numbers, tagged, with bookmarks. It is printed twice: the first
 print tells on which page each part starts (Chromium keeps every internal link's target as a named
 destination), the second puts those numbers into the table of contents, and is checked to start every
-part on the same page (if not, it is printed again with the new numbers). The numbers go into the page
-already open (the contents hold a three-digit placeholder, so the layout does not move): loading and
-typesetting 339 pages again would cost as much as a print.
+part on the same page (if not, it is printed again with the new numbers).
 """
 
 from __future__ import annotations
@@ -174,9 +172,9 @@ def _note_explorers(page: str, article, url: str) -> None:
         explorer.insert_after(note)
 
 
-def document(site: Path, page_list: list[str], url: str, version: str = "", date: str = "") -> str:
-    """The print document: title page, contents (page numbers held by a placeholder, "000", until the first print
-    tells them: see FILL_NUMBERS), then every page's article."""
+def document(site: Path, page_list: list[str], url: str, page_numbers: dict[str, int] | None = None,
+             version: str = "", date: str = "") -> str:
+    """The print document: title page, contents (with page numbers when known), then every page's article."""
     articles = {page: _article(site, page) for page in page_list}
     titles = {page: _title(article) for page, article in articles.items()}
     renamed = _unique_ids(articles)
@@ -189,8 +187,9 @@ def document(site: Path, page_list: list[str], url: str, version: str = "", date
     rows = []
     for page in page_list:
         number, title = titles[page]
+        shown = (page_numbers or {}).get(page)
         rows.append(f'<tr class="{"pdf-numbered" if number else ""}"><td><a href="#{PART_PREFIX}{page}">'
-                    f'{number} {title}</a></td><td class="pdf-page">000</td></tr>')
+                    f'{number} {title}</a></td><td class="pdf-page">{shown if shown else "000"}</td></tr>')
     front = BeautifulSoup(
         f'<section class="pdf-title"><h1>{book_title}</h1><p>The Weight Initialization course authors</p>'
         f'<p>Version {version}{", printed " + date if date else ""}</p>'
@@ -212,18 +211,6 @@ def document(site: Path, page_list: list[str], url: str, version: str = "", date
     return str(shell)
 
 
-STILL = """() => {
-    const h = document.documentElement.scrollHeight, w = window;
-    if (w.__height !== h) { w.__height = h; w.__since = performance.now(); return false; }
-    return performance.now() - w.__since > 1000;
-}"""
-# The contents' page numbers, written into the open print document: {part id: number}.
-FILL_NUMBERS = """numbers => document.querySelectorAll('.pdf-toc tr').forEach(row => {
-    const part = row.querySelector('a').getAttribute('href').slice(1);
-    row.querySelector('td.pdf-page').textContent = numbers[part];
-})"""
-
-
 def settle(page) -> None:
     """Wait until the page is drawn for good: its math typeset, its fonts loaded, and its height unchanged for a
     second (the quizzes draw themselves, and typeset their math, after the page's own MathJax run)."""
@@ -231,22 +218,24 @@ def settle(page) -> None:
     page.evaluate("window.MathJax && MathJax.startup ? MathJax.startup.promise.then(() => true) : true")
     page.evaluate("document.fonts.ready.then(() => true)")
     page.emulate_media(media="print")
-    page.wait_for_function(STILL, polling=250, timeout=120_000)
+    page.wait_for_function("""() => {
+        const h = document.documentElement.scrollHeight, w = window;
+        if (w.__height !== h) { w.__height = h; w.__since = performance.now(); return false; }
+        return performance.now() - w.__since > 1000;
+    }""", polling=250, timeout=120_000)
 
 
-def _open(browser, html: Path):
-    """A browser page showing ``html``, drawn for good."""
+def _print(browser, html: Path, target: Path, numbered: bool = True) -> bytes:
+    """Print one page of the site, once it is drawn for good, to ``target`` (A4, tagged, with bookmarks)."""
     page = browser.new_page()
-    page.goto(html.as_uri(), wait_until="load", timeout=120_000)
-    settle(page)
-    return page
-
-
-def _pdf(page, target: Path, numbered: bool = True) -> bytes:
-    """Print the open ``page`` to ``target`` (A4, tagged, with bookmarks; page numbers in the footer)."""
-    numbers = {"display_header_footer": True, "header_template": "<span></span>", "footer_template": FOOTER}
-    return page.pdf(path=str(target), format="A4", margin=MARGIN, print_background=True, outline=True,
-                    tagged=True, **(numbers if numbered else {}))
+    try:
+        page.goto(html.as_uri(), wait_until="load")
+        settle(page)
+        numbers = {"display_header_footer": True, "header_template": "<span></span>", "footer_template": FOOTER}
+        return page.pdf(path=str(target), format="A4", margin=MARGIN, print_background=True, outline=True,
+                        tagged=True, **(numbers if numbered else {}))
+    finally:
+        page.close()
 
 
 def print_pages(pages: list[tuple[Path, Path]], executable_path: str | None = None) -> list[int]:
@@ -261,11 +250,7 @@ def print_pages(pages: list[tuple[Path, Path]], executable_path: str | None = No
         try:
             for html, target in pages:
                 target.parent.mkdir(parents=True, exist_ok=True)
-                page = _open(browser, html)
-                try:
-                    _pdf(page, target, numbered=False)
-                finally:
-                    page.close()
+                _print(browser, html, target, numbered=False)
                 counts.append(len(PdfReader(str(target)).pages))
         finally:
             browser.close()
@@ -297,19 +282,15 @@ def write(site: Path, target: Path, version: str = "", executable_path: str | No
     html = site / PRINT_DOCUMENT
     target.parent.mkdir(parents=True, exist_ok=True)
     numbers = None
-    html.write_text(document(site, page_list, url, version, date), encoding="utf-8")
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=executable_path)
             try:
-                page = _open(browser, html)
                 # Contents without page numbers first, then with those of the last print, until they agree
                 # (the second print, unless the numbers moved a line).
                 for prints in range(1, PRINTS + 1):
-                    if numbers:
-                        page.evaluate(FILL_NUMBERS, {PART_PREFIX + part: n for part, n in numbers.items()})
-                        page.wait_for_function(STILL, polling=250, timeout=120_000)
-                    _pdf(page, target)
+                    html.write_text(document(site, page_list, url, numbers, version, date), encoding="utf-8")
+                    _print(browser, html, target)
                     printed = start_pages(PdfReader(str(target)), page_list)
                     if printed == numbers:
                         break

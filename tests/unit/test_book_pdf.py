@@ -67,17 +67,21 @@ def test_a_missing_page_says_which(site):
 
 
 def test_the_document_has_a_title_page_contents_and_every_page_once(site):
-    html = book_pdf.document(site, ["one", "two"], "https://book.example/", "1.2.3", "2026-12-07")
+    html = book_pdf.document(site, ["one", "two"], "https://book.example/", {"one": 3, "two": 7}, "1.2.3", "2026-12-07")
     soup = BeautifulSoup(html, "html.parser")
     assert soup.select_one(".bd-sidebar-primary") is not None  # the page's frame stays; print CSS hides it
     title = soup.select_one(".pdf-title").get_text(" ")
     assert "Version 1.2.3" in title and "2026-12-07" in title and "https://book.example/" in title
     rows = [[td.get_text(" ", strip=True) for td in row.select("td")] for row in soup.select(".pdf-toc tr")]
-    # The numbers are filled in by FILL_NUMBERS once a print tells them; each row links its part, which says where.
-    assert rows == [["1. First chapter", "000"], ["Glossary", "000"]]
+    assert rows == [["1. First chapter", "3"], ["Glossary", "7"]]
     assert [a["href"] for a in soup.select(".pdf-toc a")] == ["#pdf-one", "#pdf-two"]
     parts = soup.select("section.pdf-part[id^=pdf-]")
     assert [p["id"] for p in parts] == ["pdf-one", "pdf-two"]
+
+
+def test_contents_without_page_numbers_keep_room_for_them(site):
+    soup = BeautifulSoup(book_pdf.document(site, ["one", "two"], "https://book.example/"), "html.parser")
+    assert [td.get_text() for td in soup.select(".pdf-toc td.pdf-page")] == ["000", "000"]
 
 
 def test_ids_two_pages_share_are_made_unique_and_links_follow(site):
