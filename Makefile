@@ -37,8 +37,8 @@ book: $(STAMP) $(SLIDE_ASSETS) chromium
 # stored; the live JupyterLab test runs the chapters with the default.
 # The machines here have two cores and the build runs on one (OpenBLAS on one thread, tools/arithmetic.py), so
 # what needs no built site runs alongside it: the unit tests, nbval, then the live JupyterLab tests (each one's
-# output is shown, whole, when it ends). The other browser tests come last and alone: one of them times what a
-# reader sees.
+# output is shown, whole, when it ends). The other browser tests come last, on two workers, and the one that times
+# what a reader sees after them, alone (see browser).
 test: $(STAMP) $(SLIDE_ASSETS) chromium
 	@echo "make test: the offline build, and alongside it the unit tests, nbval and the live JupyterLab tests"
 	$(MAKE) --no-print-directory -j2 --output-sync=target site checks

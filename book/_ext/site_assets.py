@@ -10,7 +10,7 @@ Three fixes. The first two at the last moment before a page is written:
 * With ``launch_buttons.thebe: false`` nothing can start thebe, yet sphinx-thebe still adds its
   script, its stylesheet and that config (which names a CDN URL). They are dropped too.
 
-Two more once the build has finished, in every page written:
+Three more once the build has finished, in every page written:
 
 * The theme (pydata-sphinx-theme) puts its Font Awesome SVG script, ``fontawesome.js`` (1.5 MB), in
   every page's head "so that users can add custom icons". The book adds none, and the theme's
