@@ -1,6 +1,6 @@
 """Keep each page's <head> to scripts that run cleanly and stay on the site.
 
-Three fixes. The first two at the last moment before a page is written:
+Five fixes. The first two at the last moment before a page is written:
 
 * Sphinx 7.4 writes an inline script twice when an extension adds it after the builder started
   (the builder keeps it with ``filename=None``, the registry copy comes back with ``filename=''``
