@@ -226,6 +226,42 @@ def test_every_slide_fits_its_slide(browser, decks, deck_server, chapter):
                      + "\n  ".join(slide.describe() for slide in bad))
 
 
+# Once MathJax's startup and first typesetting are over, shows the slide of the deck's last formula, and counts
+# the layouts MathJax has redone ("End Rerender") by the time what is queued after the slide change runs.
+_REDONE_BEFORE_QUEUED = """
+async () => {
+  await new Promise((r) => MathJax.Hub.Register.StartupHook("End", () => { MathJax.Hub.Queue(() => { r(); }); }));
+  const formulas = document.querySelectorAll('.mjx-chtml');
+  const last = formulas[formulas.length - 1];
+  let redone = 0;
+  MathJax.Hub.Register.MessageHook("End Rerender", () => { redone += 1; });
+  const slide = last.closest('.slides > section > section') || last.closest('.slides > section');
+  const top = slide.parentElement.matches('.slides') ? slide : slide.parentElement;
+  const h = [...top.parentElement.children].indexOf(top), v = top === slide ? 0 : [...top.children].indexOf(slide);
+  location.hash = `#/${h}/${v}`;
+  while (!slide.classList.contains('present')) await new Promise((r) => requestAnimationFrame(r));
+  await new Promise((r) => MathJax.Hub.Queue(r));
+  return [h, redone];
+}
+"""
+
+
+def test_a_shown_slide_is_laid_out_before_it_is_measured(browser, decks, deck_server):
+    """MathJax typesets hidden slides with no width to measure; the deck lays a slide's formulas out again when
+    reveal.js shows it, through MathJax's queue, so that fit.measure (queued after it) measures what the room
+    sees. Done outside the queue, the walk measured the layout of the hidden slide, or one half redone."""
+    page = browser.new_page(viewport={"width": slides.DECK_SIZE[0], "height": slides.DECK_SIZE[1]})
+    page.set_default_timeout(60_000)
+    try:
+        page.goto(f"{deck_server}/{CHAPTERS[0]}.slides.html", wait_until="load")
+        page.wait_for_selector(".reveal.ready", state="attached")
+        h, redone = page.evaluate(_REDONE_BEFORE_QUEUED)
+    finally:
+        page.close()
+    assert h > 0, "the deck's last formula is on its first slide: no slide change to test"
+    assert redone >= 1, "the shown slide's formulas were laid out again only after what was queued behind it"
+
+
 def test_the_fit_measurement_sees_overflow_and_small_text(browser, decks, tmp_path):
     """The measurement itself: a deck with a slide made too tall and too small to read is caught, by slide."""
     chapter = CHAPTERS[0]

@@ -267,6 +267,19 @@ def test_taller_text_is_estimated_taller():
     assert slides.markdown_height("$$\n\\frac{a}{b}\n$$") > slides.markdown_height("$$\na = b\n$$")
 
 
+def test_a_formula_counts_as_a_formula_inside_a_list_item_or_after_its_sentence():
+    """A display formula is as tall wherever its block starts: estimated as prose, the derivations of chapters 6
+    and 9 ran 150-300 px past the bottom of their slides."""
+    formula = "$$\n\\begin{aligned}\na &= \\frac{b}{c} \\\\\n&= d\n\\end{aligned}\n$$"
+    alone = slides.markdown_height(formula)
+    item = "5. The chain rule sums over all outputs:\n\n" + "\n".join("   " + line for line in formula.splitlines())
+    after = "Unrolling the recursion gives:\n\n" + formula
+    assert slides.markdown_height(item) > alone + slides.markdown_height("5. The chain rule sums over all outputs:") / 2
+    assert slides.markdown_height(after) > alone + slides.markdown_height("Unrolling the recursion gives:") / 2
+    table = "| a | $\\frac{x}{y}$ |\n|---|---|\n| 1 | 2 |"
+    assert slides.markdown_height("It reads:\n\n" + table) > slides.markdown_height(table)
+
+
 def test_png_size_is_read_from_the_header():
     assert slides._png_size(_png(1000, 600)) == (1000, 600)
     assert slides._png_size(base64.b64encode(b"not a png at all, really").decode()) is None

@@ -439,27 +439,41 @@ BODY_PX, CODE_PX = 26, 22
 # The height the exporter fills on a slide: 800 px less reveal's margins and the slack the estimates need
 # (they count characters, not glyphs; tools/slides/fit.py measures the real thing in a browser).
 SLIDE_ROOM = 700
-CHARS_PER_LINE = 88  # prose at BODY_PX on the 1240 px text column (about 100 fit), counted pessimistically
+CHARS_PER_LINE = 84  # prose at BODY_PX on the 1240 px text column (about 100 fit), counted pessimistically
 CODE_CHARS_PER_LINE = 88  # printed output wraps past this (monospace at CODE_PX)
 MAX_SOURCE_LINES = 10  # longer code goes to the speaker notes; the slide shows what it printed
-_LINE = {"body": 1.4 * BODY_PX, "code": 1.3 * CODE_PX}
+_LINE = {"body": 1.4 * BODY_PX, "code": 1.3 * CODE_PX, "table": 2.0 * BODY_PX}
 _HEADING_EM = {1: 1.9, 2: 1.45, 3: 1.15}
+# MathJax sets a formula about 1.3 times the size of the text around it (it matches the fonts' x-heights), so
+# inline TeX takes about 70% of its source's width, a line holding a fraction, a sum or a sub- and superscript
+# pair grows by TALL_LINE_EXTRA, and a display formula takes DISPLAY_MATH_EM (its margins) plus a row height
+# per line: the figures are the tallest measured in the decks of this book (tools/slides/fit.py).
+INLINE_MATH_WIDTH = 0.7
+TALL_LINE_EXTRA = 0.55 * BODY_PX
+DISPLAY_MATH_EM = 2.7
+DISPLAY_ROW_EM = {"tall": 3.85, "flat": 1.55}
 _INLINE_MATH = re.compile(r"\$[^$\n]+\$")
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _TAG = re.compile(r"<[^>]+>")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s")
 _TALL_MATH = re.compile(r"\\(?:frac|dfrac|tfrac|sum|prod|int|binom|sqrt|big|Big|bigg|Bigg|left|begin\{[pb]matrix)")
+_TALL_INLINE = re.compile(_TALL_MATH.pattern + r"|\^\{|_\{[^}]*\}\^|\\(?:hat|bar|tilde|overline)")
 
 
 def _visible_length(text: str) -> int:
-    """How many characters ``text`` takes on screen: inline TeX renders at about half its source's length."""
-    text = _INLINE_MATH.sub(lambda m: "x" * max(1, len(m.group(0)) // 2), text)
+    """How many characters ``text`` takes on screen (inline TeX as INLINE_MATH_WIDTH of its source)."""
+    text = _INLINE_MATH.sub(lambda m: "x" * max(1, round(INLINE_MATH_WIDTH * len(m.group(0)))), text)
     return len(_TAG.sub("", _LINK.sub(r"\1", text)).strip())
+
+
+def _tall_lines(text: str, rows: int) -> int:
+    """How many of the ``rows`` lines of ``text`` are made taller by an inline formula (at most one per formula)."""
+    return min(rows, sum(1 for m in _INLINE_MATH.finditer(text) if _TALL_INLINE.search(m.group(0))))
 
 
 def _prose_height(lines: list[str]) -> float:
     """Paragraph or list lines (joined into items), wrapped at CHARS_PER_LINE."""
-    items, rows = [], 0
+    items, height = [], 0.0
     for line in lines:
         if not items or _LIST_ITEM.match(line):
             items.append(line)
@@ -467,8 +481,54 @@ def _prose_height(lines: list[str]) -> float:
             items[-1] += " " + line.strip()
     for item in items:
         width = CHARS_PER_LINE - (4 if _LIST_ITEM.match(item) else 0)
-        rows += max(1, math.ceil(_visible_length(item) / width))
-    return rows * _LINE["body"] + 0.8 * BODY_PX + 0.15 * BODY_PX * (len(items) - 1)
+        rows = max(1, math.ceil(_visible_length(item) / width))
+        height += rows * _LINE["body"] + _tall_lines(item, rows) * TALL_LINE_EXTRA
+    return height + 0.8 * BODY_PX + 0.15 * BODY_PX * (len(items) - 1)
+
+
+def _runs(lines: list[str]) -> list[tuple[str, list[str]]]:
+    """A block's lines as runs of one kind each: "math" (a display formula, also one inside a list item or after
+    the sentence that introduces it), "code" (a fenced block), "table" or "text"."""
+    runs, closing = [], None  # closing: what ends the math or code run under way
+    for line in lines:
+        stripped = line.strip()
+        if closing:
+            runs[-1][1].append(line)
+            if stripped.endswith("$$") if closing == "$$" else stripped.startswith(closing):
+                closing = None
+            continue
+        if stripped.startswith("$$"):
+            runs.append(("math", [line]))
+            closing = None if len(stripped) > 2 and stripped.endswith("$$") else "$$"
+        elif stripped.startswith("\\begin{"):
+            runs.append(("math", [line]))
+            closing = "\\end{" + stripped[len("\\begin{"):].split("}")[0] + "}"
+        elif stripped.startswith(("```", "~~~")):
+            runs.append(("code", [line]))
+            closing = stripped[:3]
+        else:
+            kind = "table" if stripped.startswith("|") else "text"
+            if not runs or runs[-1][0] != kind:
+                runs.append((kind, []))
+            runs[-1][1].append(line)
+    return runs
+
+
+def _text_run_height(lines: list[str]) -> float:
+    height, prose = 0.0, []
+    for line in lines:
+        heading = _HEADING.match(line)
+        if heading:
+            size = _HEADING_EM.get(len(heading.group(1)), 1.0) * BODY_PX
+            rows = math.ceil(_visible_length(line.lstrip("#")) * size / BODY_PX / CHARS_PER_LINE)
+            height += max(1, rows) * 1.25 * size + 0.8 * BODY_PX
+        elif line.lstrip().startswith('<div class="myst'):
+            height += 1.2 * BODY_PX  # the box's padding and margins
+        elif line.lstrip().startswith('<p class="myst-title">'):
+            height += _LINE["body"] + 0.4 * BODY_PX
+        elif line.strip() != "</div>":
+            prose.append(line)
+    return height + (_prose_height(prose) if prose else 0.0)
 
 
 def markdown_height(source: str) -> float:
@@ -476,32 +536,20 @@ def markdown_height(source: str) -> float:
     height = 0.0
     for block in split_blocks(source):
         lines = [line for line in block.splitlines() if line.strip()]
-        if not lines:
-            continue
-        first = lines[0].strip()
-        if first.startswith("$$") or first.startswith("\\begin"):
-            rows = block.count("\\\\") + 1
-            height += rows * (2.5 if _TALL_MATH.search(block) else 1.6) * BODY_PX + BODY_PX
-        elif first.startswith(("```", "~~~")):
-            height += (len(lines) - 2) * _LINE["code"] + BODY_PX
-        elif first.startswith("|"):
-            height += sum(1 for line in lines if not set(line.strip()) <= set("|-: ")) * 1.7 * BODY_PX
-        else:
-            prose = []
-            for line in lines:
-                heading = _HEADING.match(line)
-                if heading:
-                    size = _HEADING_EM.get(len(heading.group(1)), 1.0) * BODY_PX
-                    rows = math.ceil(_visible_length(line.lstrip("#")) * size / BODY_PX / CHARS_PER_LINE)
-                    height += max(1, rows) * 1.25 * size + 0.8 * BODY_PX
-                elif line.lstrip().startswith('<div class="myst'):
-                    height += 1.2 * BODY_PX  # the box's padding and margins
-                elif line.lstrip().startswith('<p class="myst-title">'):
-                    height += _LINE["body"] + 0.4 * BODY_PX
-                elif line.strip() != "</div>":
-                    prose.append(line)
-            if prose:
-                height += _prose_height(prose)
+        for kind, run in _runs(lines):
+            if kind == "math":
+                rows = "\n".join(run).count("\\\\") + 1
+                row_em = DISPLAY_ROW_EM["tall" if _TALL_MATH.search("\n".join(run)) else "flat"]
+                height += (DISPLAY_MATH_EM + rows * row_em) * BODY_PX
+            elif kind == "code":
+                height += (len(run) - 2) * _LINE["code"] + BODY_PX
+            elif kind == "table":
+                rows = [line for line in run if not set(line.strip()) <= set("|-: ")]
+                for row in rows:
+                    lines_in_row = max(1, math.ceil(_visible_length(row) / CHARS_PER_LINE))
+                    height += lines_in_row * _LINE["table"] + _tall_lines(row, lines_in_row) * TALL_LINE_EXTRA
+            else:
+                height += _text_run_height(run)
     return height
 
 

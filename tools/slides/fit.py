@@ -39,7 +39,9 @@ async (minFont) => {
     const walker = document.createTreeWalker(slide, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
       const el = node.parentElement;
-      if (!node.textContent.trim() || !el || el.closest('aside.notes, .MathJax_Preview, script, style')) continue;
+      // MathJax's MathML copy of each formula is for screen readers: clipped to nothing, never seen.
+      const unseen = 'aside.notes, .MathJax_Preview, .MJX_Assistive_MathML, script, style';
+      if (!node.textContent.trim() || !el || el.closest(unseen)) continue;
       if (!el.getClientRects().length) continue;  // not rendered (display: none)
       const size = parseFloat(getComputedStyle(el).fontSize);
       if (size < minFont && (!small || size < small.size)) small = {size, text: node.textContent.trim().slice(0, 40)};
@@ -48,8 +50,11 @@ async (minFont) => {
     const box = slide.getBoundingClientRect(), scale = box.height / slide.offsetHeight;
     const bottom = Math.max(0, ...[...slide.children].filter((e) => !e.matches('aside.notes'))
       .map((e) => e.getBoundingClientRect().bottom - box.top));
+    // MathJax's quick previews, left while a formula waits for its final layout: a slide measured with any
+    // is not what the room sees.
+    const previews = slide.querySelectorAll('.MJXp-math').length;
     found.push({h, v, down: slide.scrollHeight - slide.clientHeight, across: slide.scrollWidth - slide.clientWidth,
-                height: slide.scrollHeight, content: bottom / scale, small});
+                height: slide.scrollHeight, content: bottom / scale, small, previews});
   }
   return found;
 }
@@ -68,6 +73,7 @@ class Slide:
     height: int  # of the content, in px of the slide
     small_font: float | None = None  # the smallest font size under MIN_FONT_PX, if any
     small_text: str = ""
+    previews: int = 0  # formulas MathJax had not finished when the slide was measured
 
     @property
     def overflows(self) -> bool:
@@ -82,6 +88,8 @@ class Slide:
             problems.append(f"{self.across} px too wide")
         if self.small_font is not None:
             problems.append(f"text at {self.small_font:g} px (< {MIN_FONT_PX} px): {self.small_text!r}")
+        if self.previews:
+            problems.append(f"measured before MathJax had typeset {self.previews} formula(s)")
         return f"{where}: " + "; ".join(problems)
 
 
@@ -94,13 +102,14 @@ def measure(page, url: str, size: tuple[int, int]) -> list[Slide]:
     found = page.evaluate(_WALK, MIN_FONT_PX)
     return [Slide(index=i + 1, h=s["h"], v=s["v"], down=round(s["down"]), across=round(s["across"]),
                   height=round(max(s["content"], s["height"] if s["down"] > 0 else 0)),
-                  small_font=(s["small"] or {}).get("size"), small_text=(s["small"] or {}).get("text", ""))
+                  small_font=(s["small"] or {}).get("size"), small_text=(s["small"] or {}).get("text", ""),
+                  previews=s["previews"])
             for i, s in enumerate(found)]
 
 
 def problems(slides: list[Slide]) -> list[Slide]:
     """The slides that overflow or carry text too small for a room."""
-    return [s for s in slides if s.overflows or s.small_font is not None]
+    return [s for s in slides if s.overflows or s.small_font is not None or s.previews]
 
 
 def report(decks: list[Path], size: tuple[int, int]) -> int:
