@@ -344,6 +344,56 @@ def test_explorer_controls_are_labelled_and_work_from_the_keyboard(browser, serv
     _fail_if(problems, f"explorer controls in {scheme} mode")
 
 
+# --------------------------------------------------------------------------- formulas that scroll
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 900}
+_CHAPTER = re.compile(r"^\d\d_[\w-]+\.html$")
+
+# Each display formula once MathJax has typeset the page (initlab-math.js acts on the same promise, first):
+# does it scroll sideways, is it a tab stop?
+_FORMULAS = """
+async () => {
+  await MathJax.startup.promise;
+  await new Promise((done) => setTimeout(done, 0));
+  return [...document.querySelectorAll('div.math mjx-container')].map((f) => ({
+    scrolls: f.scrollWidth > f.clientWidth, focusable: f.getAttribute('tabindex') === '0',
+    text: (f.querySelector('mjx-assistive-mml') || f).textContent.slice(0, 60)}));
+}
+"""
+
+
+def _mismatched(formulas: list[dict], where: str) -> list[str]:
+    return [f"{where}: formula {f['text']!r} " + ("scrolls but is no tab stop" if f["scrolls"] else
+                                                  "is a tab stop but does not scroll")
+            for f in formulas if f["scrolls"] != f["focusable"]]
+
+
+def test_formulas_that_scroll_sideways_take_the_keyboard_focus(browser, server, pages):
+    """On a phone many display formulas are wider than the column and scroll sideways: each one that scrolls
+    is a tab stop, so that the arrow keys scroll it (book/_static/initlab-math.js; axe's
+    scrollable-region-focusable), and no other formula is. Widened to 1366 px, they are measured again."""
+    chapters = [path for path in pages if _CHAPTER.match(path)]
+    assert chapters, "no chapter page in the site"
+    problems, scrolling = [], 0
+    context = browser.new_context(viewport=PHONE)
+    context.route(EXTERNAL_URL, lambda route: route.abort())
+    try:
+        page = context.new_page()
+        for path in chapters:
+            page.goto(f"{server}/{path}", wait_until="load")
+            formulas = page.evaluate(_FORMULAS)
+            scrolling += sum(f["scrolls"] for f in formulas)
+            problems += _mismatched(formulas, f"{path} at {PHONE['width']} px")
+        page.set_viewport_size(DESKTOP)
+        page.wait_for_timeout(500)  # initlab-math.js measures 100 ms after the last resize event
+        problems += _mismatched(page.evaluate(_FORMULAS), f"{chapters[-1]} widened to {DESKTOP['width']} px")
+    finally:
+        context.close()
+    assert scrolling, f"no display formula scrolls at {PHONE['width']} px: nothing was tested"
+    _fail_if(problems, "display formulas and the keyboard")
+
+
 # ------------------------------------------------------------------------------ figures in dark mode
 
 
