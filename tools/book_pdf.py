@@ -41,6 +41,8 @@ INSTRUCTORS = "Teaching with this book"
 PRINT_DOCUMENT = "_book-print.html"  # written next to the pages, removed once printed
 PRINTS = 4
 PART_PREFIX = "pdf-"
+# How long a page may take to load, and then to typeset its math, on a busy machine (Playwright's default is 30 s).
+LOAD_TIMEOUT_MS = 180_000
 MARGIN = {"top": "16mm", "bottom": "18mm", "left": "16mm", "right": "16mm"}
 FOOTER = ('<div style="width:100%;font-size:8px;color:#555;text-align:center;font-family:sans-serif">'
           '<span class="pageNumber"></span></div>')
@@ -214,7 +216,7 @@ def document(site: Path, page_list: list[str], url: str, page_numbers: dict[str,
 def settle(page) -> None:
     """Wait until the page is drawn for good: its math typeset, its fonts loaded, and its height unchanged for a
     second (the quizzes draw themselves, and typeset their math, after the page's own MathJax run)."""
-    page.wait_for_function(TYPESET)
+    page.wait_for_function(TYPESET, timeout=LOAD_TIMEOUT_MS)
     page.evaluate("window.MathJax && MathJax.startup ? MathJax.startup.promise.then(() => true) : true")
     page.evaluate("document.fonts.ready.then(() => true)")
     page.emulate_media(media="print")
@@ -229,7 +231,9 @@ def _print(browser, html: Path, target: Path, numbered: bool = True) -> bytes:
     """Print one page of the site, once it is drawn for good, to ``target`` (A4, tagged, with bookmarks)."""
     page = browser.new_page()
     try:
-        page.goto(html.as_uri(), wait_until="load")
+        # The whole book is one document of some 340 pages: on a machine busy with the tests (`make test` builds
+        # alongside them) loading it has taken more than 30 s.
+        page.goto(html.as_uri(), wait_until="load", timeout=LOAD_TIMEOUT_MS)
         settle(page)
         numbers = {"display_header_footer": True, "header_template": "<span></span>", "footer_template": FOOTER}
         return page.pdf(path=str(target), format="A4", margin=MARGIN, print_background=True, outline=True,

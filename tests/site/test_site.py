@@ -249,6 +249,54 @@ def test_theme_icons_come_from_the_web_font_not_the_svg_script(browser, server, 
     assert logo > 0, "the repository button's GitHub logo is not shown"
 
 
+# Every character a page may draw in Font Awesome's solid face (weight 900): the content of each ::before and
+# ::after whose font is Font Awesome, shown or not (a menu that opens, a note that appears).
+_SOLID_ICON_CHARACTERS = """
+async () => {
+  await Promise.all([...document.querySelectorAll('link[rel="stylesheet"]')].map((link) => link.sheet ? null :
+    new Promise((done) => { link.addEventListener('load', done); link.addEventListener('error', done); })));
+  const drawn = new Set();
+  for (const element of document.querySelectorAll('*')) {
+    for (const pseudo of ['::before', '::after']) {
+      const style = getComputedStyle(element, pseudo);
+      const text = /^"(.*)"$/s.exec(style.content);
+      if (!text || !style.fontFamily.includes('Font Awesome') || Number(style.fontWeight) < 900) continue;
+      for (const character of text[1]) drawn.add(character.codePointAt(0));
+    }
+  }
+  return [...drawn];
+}
+"""
+
+
+def test_every_icon_a_page_draws_is_in_the_cut_font(browser, server, site, pages):
+    """book/_ext/icon_font.py cuts the solid Font Awesome font (156 KB) to the glyphs the site uses: every
+    character any page can draw in it must still be there, or the reader sees an empty box."""
+    from fontTools.ttLib import TTFont
+
+    fonts = list(site.glob("_static/vendor/fontawesome/webfonts/fa-solid-900.woff2"))
+    assert fonts, "the site has no Font Awesome solid font"
+    present = set(TTFont(fonts[0]).getBestCmap())
+    assert len(present) < 200, f"the solid font holds {len(present)} glyphs: it was not cut to the site's icons"
+    # The book's own pages, and one of each kind of the instructors' (theirs repeat the same blocks).
+    checked = [path for path in pages if "/" not in path]
+    checked += [next(path for path in pages if path.startswith(folder))
+                for folder in ("instructors/0", "instructors/handouts/0")]
+    missing, drawn = [], set()
+    page = browser.new_page()
+    try:
+        for path in checked:
+            # Styles are all this needs: the page's stylesheets, not its math, figures or quizzes.
+            page.goto(f"{server}/{path}", wait_until="domcontentloaded")
+            characters = set(page.evaluate(_SOLID_ICON_CHARACTERS))
+            drawn |= characters
+            missing += [f"{path}: U+{c:04X}" for c in sorted(characters - present)]
+    finally:
+        page.close()
+    assert len(drawn) >= 5, f"only {len(drawn)} icon characters found on the whole site: is the measurement right?"
+    _fail_if(missing, "icons drawn from a glyph the cut Font Awesome font does not have")
+
+
 def test_search_index_loads_only_on_the_search_page_and_search_finds(browser, server, visitor, pages):
     """book/_ext/site_assets.py keeps the search index (searchindex.js) to search.html; searching still works,
     from the search page and from the search box of any page."""
