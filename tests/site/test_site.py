@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections import Counter
+from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
+import tinycss2
 
 from sitecheck import (
     BOOK,
@@ -24,6 +27,9 @@ from sitecheck import (
     toc_files,
     watch,
 )
+
+sys.path.insert(0, str(BOOK / "_ext"))
+import unused_css  # noqa: E402
 
 MIN_EXPLORERS_PER_CHAPTER = 2
 
@@ -295,6 +301,93 @@ def test_every_icon_a_page_draws_is_in_the_cut_font(browser, server, site, pages
         page.close()
     assert len(drawn) >= 5, f"only {len(drawn)} icon characters found on the whole site: is the measurement right?"
     _fail_if(missing, "icons drawn from a glyph the cut Font Awesome font does not have")
+
+
+# Every class on some element of the page.
+_LIVE_CLASSES = """
+() => {
+  const classes = new Set();
+  for (const element of document.querySelectorAll('*')) element.classList.forEach((c) => classes.add(c));
+  return [...classes];
+}
+"""
+
+
+def test_every_rule_an_element_of_the_site_can_use_is_served(browser, server, site, pages):
+    """book/_ext/unused_css.py cuts the theme's, sphinx-design's and MyST-NB's stylesheets to the rules whose
+    classes the site's pages and scripts name. Every rule of the packages' original stylesheets whose classes are
+    all on elements of a shown page (scripts run, a tooltip and a menu open, search results listed; at 1366 and
+    390 px) must be served: a rule cut wrongly changes how some element looks."""
+    originals = _original_stylesheets(site)
+    checked = [path for path in pages if "/" not in path]
+    checked += [next(path for path in pages if path.startswith(folder))
+                for folder in ("instructors/0", "instructors/handouts/0")]
+    live = set()
+    page = browser.new_page()
+    try:
+        for width in (1366, 390):
+            page.set_viewport_size({"width": width, "height": 900})
+            for path in checked + ["search.html?q=variance"]:
+                page.goto(f"{server}/{path}", wait_until="load")
+                if "?q=" in path:
+                    page.wait_for_selector("#search-results ul.search li", timeout=30_000)
+                live |= set(page.evaluate(_LIVE_CLASSES))
+                # Bootstrap adds classes to a tooltip it shows and to a menu it opens.
+                for kind, act, shown in (("dropdown", "click", ".dropdown-menu.show"), ("tooltip", "hover", ".tooltip.show")):
+                    control = page.locator(f'[data-bs-toggle="{kind}"]:visible')
+                    if control.count():
+                        getattr(control.first, act)()
+                        page.wait_for_selector(shown, timeout=10_000)
+                        live |= set(page.evaluate(_LIVE_CLASSES))
+                        page.keyboard.press("Escape")  # the menu closes: it would cover the next control
+    finally:
+        page.close()
+    assert {"bd-article", "dropdown-menu", "show", "tooltip", "bs-tooltip-auto"} <= live, (
+        "the walk did not see the theme's article, an open menu and a tooltip: is the measurement right?")
+    missing = []
+    for name, (original, served) in originals.items():
+        kept = {_selector_text(rule.prelude) for rule in _style_rules(tinycss2.parse_stylesheet(served))}
+        for rule in _style_rules(tinycss2.parse_stylesheet(original)):
+            used = any(unused_css.required_classes(s) <= live for s in unused_css.selectors(rule.prelude))
+            if used and _selector_text(rule.prelude) not in kept:
+                missing.append(f"{name}: {_selector_text(rule.prelude)}")
+    _fail_if(missing, "rules for classes on the site's elements that its stylesheets no longer serve")
+
+
+def _original_stylesheets(site):
+    """{name: (the package's stylesheet, the site's)} for each stylesheet book/_ext/unused_css.py cuts."""
+    import myst_nb
+    import pydata_sphinx_theme
+    import sphinx_book_theme
+    import sphinx_design
+
+    packages = {
+        "_static/styles/pydata-sphinx-theme.css":
+            Path(pydata_sphinx_theme.__file__).parent / "theme/pydata_sphinx_theme/static/styles/pydata-sphinx-theme.css",
+        "_static/sphinx-design.min.css": Path(sphinx_design.__file__).parent / "static/sphinx-design.min.css",
+        "_static/mystnb.*.css": Path(myst_nb.__file__).parent / "static/mystnb.css",
+        "_static/styles/sphinx-book-theme.css":
+            Path(sphinx_book_theme.__file__).parent / "theme/sphinx_book_theme/static/styles/sphinx-book-theme.css",
+    }
+    found = {}
+    for pattern, original in packages.items():
+        served = sorted(site.glob(pattern))
+        assert served, f"the site has no {pattern}"
+        found[served[0].name] = (original.read_text(encoding="utf-8"), served[0].read_text(encoding="utf-8"))
+    return found
+
+
+def _style_rules(rules):
+    """The style rules of a parsed stylesheet, those inside @media and @supports blocks included."""
+    for rule in rules:
+        if rule.type == "qualified-rule":
+            yield rule
+        elif rule.type == "at-rule" and rule.content is not None and rule.lower_at_keyword in ("media", "supports"):
+            yield from _style_rules(tinycss2.parse_rule_list(rule.content))
+
+
+def _selector_text(prelude) -> str:
+    return " ".join(tinycss2.serialize(prelude).split())
 
 
 def test_search_index_loads_only_on_the_search_page_and_search_finds(browser, server, visitor, pages):
