@@ -49,6 +49,14 @@ FOOTER = ('<div style="width:100%;font-size:8px;color:#555;text-align:center;fon
 # MathJax has started (or the page loads none): its startup promise resolves once the page is typeset.
 TYPESET = ("!document.querySelector('script[src*=\"mathjax\"]') "
            "|| !!(window.MathJax && MathJax.startup && MathJax.startup.promise)")
+# The pages' images load when the reader nears them (book/_ext/lazy_images.py); a page printed loads them all.
+LOAD_IMAGES = """() => Promise.all([...document.images].map((img) => {
+    img.loading = 'eager';
+    return img.complete ? null : new Promise((done) => {
+        img.addEventListener('load', done, {once: true});
+        img.addEventListener('error', done, {once: true});
+    });
+}))"""
 ID_REFERENCES = ("for", "aria-labelledby", "aria-describedby", "aria-controls")
 
 STYLE = """
@@ -214,10 +222,11 @@ def document(site: Path, page_list: list[str], url: str, page_numbers: dict[str,
 
 
 def settle(page) -> None:
-    """Wait until the page is drawn for good: its math typeset, its fonts loaded, and its height unchanged for a
-    second (the quizzes draw themselves, and typeset their math, after the page's own MathJax run)."""
+    """Wait until the page is drawn for good: its math typeset, its images and fonts loaded, and its height unchanged
+    for a second (the quizzes draw themselves, and typeset their math, after the page's own MathJax run)."""
     page.wait_for_function(TYPESET, timeout=LOAD_TIMEOUT_MS)
     page.evaluate("window.MathJax && MathJax.startup ? MathJax.startup.promise.then(() => true) : true")
+    page.evaluate(LOAD_IMAGES)
     page.evaluate("document.fonts.ready.then(() => true)")
     page.emulate_media(media="print")
     page.wait_for_function("""() => {

@@ -523,6 +523,8 @@ def _screenshot_problems(page, index: int, where: str) -> list[str]:
 
     img = page.locator("article img").nth(index)
     img.scroll_into_view_if_needed()
+    # Figures load as the reader nears them (book/_ext/lazy_images.py).
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=img.element_handle(), timeout=10_000)
     with Image.open(io.BytesIO(img.screenshot())) as shot:
         grey = shot.convert("L")
     histogram = grey.histogram()

@@ -390,6 +390,29 @@ def _selector_text(prelude) -> str:
     return " ".join(tinycss2.serialize(prelude).split())
 
 
+def test_a_chapters_figures_load_as_the_reader_nears_them(browser, server):
+    """book/_ext/lazy_images.py: every figure of a chapter is lazy, so the page's first load fetches those near the
+    top and not the rest; the last one loads once the reader scrolls to it."""
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    fetched = set()
+    page.on("response", lambda response: fetched.add(response.url) if "/_images/" in response.url else None)
+    try:
+        page.goto(f"{server}/{chapter_pages()[6]}", wait_until="networkidle")
+        figures = page.locator("article.bd-article img")
+        sources = set(figures.evaluate_all("imgs => imgs.map((img) => img.src)"))
+        eager = figures.evaluate_all("imgs => imgs.filter((img) => img.loading !== 'lazy').map((img) => img.src)")
+        assert len(sources) >= 4, f"only {len(sources)} figures found on the chapter page: is the selector right?"
+        assert not eager, f"figures without loading=lazy: {eager}"
+        assert len(fetched & sources) < len(sources) / 2, (
+            f"the first load fetched {len(fetched & sources)} of the page's {len(sources)} figures")
+        last = figures.nth(figures.count() - 1)
+        last.scroll_into_view_if_needed()
+        page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=last.element_handle(),
+                               timeout=10_000)
+    finally:
+        page.close()
+
+
 def test_search_index_loads_only_on_the_search_page_and_search_finds(browser, server, visitor, pages):
     """book/_ext/site_assets.py keeps the search index (searchindex.js) to search.html; searching still works,
     from the search page and from the search box of any page."""
@@ -589,13 +612,17 @@ def test_a_frame_not_loaded_yet_shows_when_it_arrives(browser, site, server):
     try:
         page.goto(f"{server}/{chapter}", wait_until="load")
         page.wait_for_load_state("networkidle")
-        # From now on every frame is held back until released; the last explorer, far down, has fetched none but
-        # its first yet (test_frames_are_fetched_when_the_reader_comes_near_and_swap_at_once).
-        page.route("**/_images/frames/*.png", lambda route: held.append(route))
+        # From now on every frame but the first of the last explorer is held back until released. That explorer,
+        # far down, has fetched no frame yet (test_frames_are_fetched_when_the_reader_comes_near_and_swap_at_once);
+        # its first loads as the reader nears it (book/_ext/lazy_images.py).
         root = page.locator("[data-initlab-explorer]").last
         control = root.locator("[data-initlab-control]").first
         img = root.locator("img.initlab-frame")
+        first = "/" + img.get_attribute("src").lstrip("./")
+        page.route("**/_images/frames/*.png",
+                   lambda route: route.continue_() if route.request.url.endswith(first) else held.append(route))
         img.scroll_into_view_if_needed()
+        page.wait_for_function("i => i.complete && i.naturalWidth > 0", arg=img.element_handle(), timeout=10_000)
         page.wait_for_timeout(300)
         before = img.evaluate("i => i.getAttribute('src')"), img.screenshot()
         if control.evaluate("e => e.tagName") == "SELECT":

@@ -318,6 +318,7 @@ def test_static_html_has_native_controls_the_start_frame_and_every_frame(static)
     start = settings.index((0, 0, 1))
     assert img["src"] == data["frames"][start]
     assert img["alt"] == data["alts"][start]
+    assert img["loading"] == "lazy"  # fetched as the reader nears it (book/_ext/lazy_images.py)
     decode_data_uri(img["src"])
 
 

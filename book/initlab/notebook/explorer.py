@@ -323,7 +323,7 @@ class Explorer:
                 f'<div class="initlab-controls">{"".join(rows)}</div>'
                 f'<div class="initlab-frame-box" style="--initlab-legible-width: {legible}px">'
                 f'<img class="initlab-frame" id="{frame_id}" src="{frames[current]}" alt="{esc(alts[current])}" '
-                f'width="{width}" height="{height}"></div>'
+                f'width="{width}" height="{height}" loading="lazy"></div>'
                 f'<script type="application/json" class="initlab-explorer-data">{payload}</script></div>')
 
     def legible_width(self, width):
