@@ -139,11 +139,13 @@ class MLP:
             self.activations.append(h)
         return h
 
-    def backward(self, dout):
+    def backward(self, dout, input_grad=True):
         """Back-propagate ``dout`` = ∂ℓ/∂output; return ``[(dW, db), ...]`` in layer order.
 
         With ``batch_norm``, the ``(dgamma, dbeta)`` of each BatchNorm land in ``norm_grads``;
-        ``gradients()`` lists everything in the order of ``parameters()``.
+        ``gradients()`` lists everything in the order of ``parameters()``. ``grad_input`` is ∂ℓ/∂x, or None
+        with ``input_grad=False``, which skips its matrix product (training never reads it: PyTorch skips it
+        too, for an input that does not require a gradient).
         """
         if self.inputs is None:
             raise RuntimeError("call forward(x) before backward(dout)")
@@ -166,6 +168,9 @@ class MLP:
                 norm_grads[k] = (dgamma, dbeta)
             h_prev = self.inputs if k == 0 else self.activations[k - 1]
             grads[k] = (h_prev.T @ grad_z, grad_z.sum(axis=0))
+            if k == 0 and not input_grad:
+                grad_h = None
+                break
             skip = grad_h if not last and self.skips[k] else 0
             grad_h = grad_z @ self.weights[k].T
             if np.result_type(grad_h, skip) == grad_h.dtype:

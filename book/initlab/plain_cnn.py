@@ -134,8 +134,12 @@ class PlainCNN:
         self.activations.append(logits)
         return logits
 
-    def backward(self, dout):
-        """Back-propagate ``dout = ∂ℓ/∂logits``; return ``[(dW, db), ...]`` in layer order, the head last."""
+    def backward(self, dout, input_grad=False):
+        """Back-propagate ``dout = ∂ℓ/∂logits``; return ``[(dW, db), ...]`` in layer order, the head last.
+
+        ``input_grad=True`` also computes ∂ℓ/∂images as ``grad_input`` (None otherwise): no chapter needs it, so
+        unlike :meth:`MLP.backward` it is off unless asked for.
+        """
         if not self.pre_activations:
             raise RuntimeError("call forward(x) before backward(dout)")
         logits = self.pre_activations[-1]
@@ -151,9 +155,9 @@ class PlainCNN:
             grad_hs[l] = grad_h
             grad_y = grad_h * _RELU.derivative(self.pre_activations[l])
             grad_ys[l] = grad_y
-            # the images' own gradient (the first layer's dx) is not needed: not computed
-            grad_h, dweight, dbias = self.convs[l].backward(grad_y, input_grad=l > 0)
+            grad_h, dweight, dbias = self.convs[l].backward(grad_y, input_grad=l > 0 or input_grad)
             grads[l] = (dweight, dbias)
+        self.grad_input = grad_h
         self.grad_activations, self.grad_pre_activations = grad_hs, grad_ys
         self._grads = grads
         return grads

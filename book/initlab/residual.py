@@ -162,10 +162,11 @@ class ResidualMLP:
         self.activations.append(out)
         return out
 
-    def backward(self, dout):
+    def backward(self, dout, input_grad=True):
         """Back-propagate ``dout`` = ∂ℓ/∂output; return ``[(dW, db), ...]`` in the order of ``weights``.
 
         ``gradients()`` lists everything, BatchNorm's ``(dgamma, dbeta)`` included, in the order of ``parameters()``.
+        ``grad_input`` is ∂ℓ/∂x, or None with ``input_grad=False`` (as :meth:`MLP.backward`).
         """
         if self.inputs is None:
             raise RuntimeError("call forward(x) before backward(dout)")
@@ -191,6 +192,7 @@ class ResidualMLP:
             g = g + g_z @ self.weights[i1].T  # the identity path, plus the branch
             grad_stream.append(g)
         grads[0] = (self.inputs.T @ g, g.sum(axis=0))
+        self.grad_input = g @ self.weights[0].T if input_grad else None
         self.grad_activations = grad_stream[::-1] + [dout]
         self.norm_grads, self._grads = norm_grads, grads
         return grads

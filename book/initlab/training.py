@@ -146,8 +146,16 @@ def _sgd_step(params, grads, velocity, lr, momentum, scale, depth):
     """Update every parameter in place, :math:`v \\leftarrow \\mu v + s g`, :math:`p \\leftarrow p - \\eta v`, and
     yield each weight's update :math:`\\eta v` as it is made, so that its norm is taken before the next one is
     made (holding every layer's update at once costs more in memory traffic than the norms). Run it to the end,
-    as :func:`norms` does: the parameters after the last weight are updated last."""
+    as :func:`norms` does: the parameters after the last weight are updated last. ``velocity`` is None when
+    ``momentum`` is 0: then :math:`v = s g`, the same floats, with no buffer to keep."""
     for i, (p, g) in enumerate(zip(params, grads)):
+        if velocity is None:
+            g = g.astype(np.result_type(p, g), copy=False)  # the dtype v would have had
+            delta = lr * g if scale == 1.0 else lr * (scale * g)
+            p -= delta.astype(p.dtype, copy=False)
+            if i < 2 * depth and i % 2 == 0:
+                yield delta
+            continue
         v = velocity[i]
         if np.result_type(v, g) == v.dtype:
             # v <- momentum·v + scale·g in place: the same two roundings, no new arrays (and
@@ -193,7 +201,7 @@ def train(model, x, y, *, loss="cross_entropy", lr=0.1, steps=100, batch_size=No
     params = model.parameters()
     depth = model.depth
     adam = Adam(params, lr=lr, **adam_settings) if optimizer == "adam" else None
-    velocity = [np.zeros(p.shape, p.dtype) for p in params] if adam is None else None
+    velocity = [np.zeros(p.shape, p.dtype) for p in params] if adam is None and momentum else None
     initial = [w.copy() for w in model.weights]
     init_norms = [max(s, 1e-30) for s in norms(initial)]
     others = params[1:2 * depth:2] + params[2 * depth:]  # the biases and batch-norm parameters
@@ -206,7 +214,7 @@ def train(model, x, y, *, loss="cross_entropy", lr=0.1, steps=100, batch_size=No
             idx = slice(None) if batch_size == n else gen.choice(n, batch_size, replace=False)
             out = model.forward(x[idx])
             value, dout = loss_fn(out, y[idx])
-            grads = model.backward(dout)
+            grads = model.backward(dout, input_grad=False)
             flat = model.gradients()
             grad_norms = norms(flat)
             total = math.hypot(*grad_norms)  # inf or NaN exactly when some gradient entry is

@@ -136,6 +136,20 @@ def test_grad_input_matches_finite_differences():
     np.testing.assert_allclose(model.grad_input, numerical_gradient(loss, x, h=H), **FD_TOL)
 
 
+def test_skipping_the_input_gradient_changes_no_other_gradient():
+    model, x = model_and_data("relu", seed=4)
+    loss, dout = loss_and_dout(model, x, "mse")
+    model.backward(dout())
+    full = [g.copy() for g in model.gradients()]
+    recorded = [a.copy() for a in model.grad_pre_activations + model.grad_activations]
+    model.backward(dout(), input_grad=False)
+    assert model.grad_input is None
+    for a, b in zip(full, model.gradients()):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(recorded, model.grad_pre_activations + model.grad_activations):
+        np.testing.assert_array_equal(a, b)
+
+
 @pytest.mark.parametrize("activation", ["tanh", "relu", "selu"])
 def test_recorded_gradients_follow_the_chain_rule(activation):
     model, x = model_and_data(activation, seed=5)

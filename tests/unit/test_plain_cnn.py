@@ -43,8 +43,12 @@ def test_backward_equals_finite_differences(init, stride):
 
     _, dout = initlab.losses.softmax_cross_entropy(model.forward(x), y)
     model.backward(dout)
+    assert model.grad_input is None  # the images' gradient: only when asked for
     for analytic, param in zip(model.gradients(), model.parameters()):
         assert relative_error(analytic, numerical_gradient(loss, param)) < 1e-7
+    model.forward(x)
+    model.backward(dout, input_grad=True)
+    assert relative_error(model.grad_input, numerical_gradient(loss, x)) < 1e-7
 
 
 def test_trains_on_a_few_digits():

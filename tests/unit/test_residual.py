@@ -55,6 +55,22 @@ def test_input_gradient_and_per_block_records():
     np.testing.assert_allclose(analytic, numeric, rtol=1e-7)
 
 
+def test_grad_input_matches_finite_differences_and_can_be_skipped():
+    model = ResidualMLP(5, 4, 3, blocks=2, rng=0, dtype=np.float64)
+    x = np.random.default_rng(1).standard_normal((6, 5))
+    g = np.random.default_rng(2).standard_normal((6, 3))
+    model.forward(x)
+    grads = model.backward(g)
+    numeric = numerical_gradient(lambda: np.sum(g * model.forward(x)), x)
+    np.testing.assert_allclose(model.grad_input, numeric, rtol=1e-7)
+    model.forward(x)
+    skipped = model.backward(g, input_grad=False)
+    assert model.grad_input is None
+    for (dw, db), (dw2, db2) in zip(grads, skipped):
+        np.testing.assert_array_equal(dw, dw2)
+        np.testing.assert_array_equal(db, db2)
+
+
 def test_fixup_starts_as_its_input_layer():
     model = ResidualMLP(64, 16, 10, blocks=8, init="fixup", rng=0)
     x = np.random.default_rng(0).random((32, 64)).astype(np.float32)

@@ -113,6 +113,24 @@ def test_momentum_matches_torch_sgd_by_hand(momentum, w2, b2):
     assert model.biases[0][0] == pytest.approx(b2, abs=1e-14)
 
 
+@pytest.mark.parametrize("clip_norm", [None, 0.5])
+def test_plain_sgd_is_exactly_lr_times_the_gradient(clip_norm):
+    """Without momentum train keeps no velocity: each step is p -= lr (s g), the floats of the rule by hand."""
+    x, y = SPIRALS
+    model = MLP([2, 16, 16, 2], activation="tanh", rng=3)
+    reference = MLP([2, 16, 16, 2], activation="tanh", rng=3)
+    train(model, x, y, lr=0.3, steps=5, clip_norm=clip_norm)
+    for _ in range(5):
+        _, dout = losses.softmax_cross_entropy(reference.forward(x), y)
+        reference.backward(dout)
+        grads = reference.gradients()
+        total = np.hypot.reduce([np.linalg.norm(g.astype(np.float64)) for g in grads])
+        scale = clip_norm / total if clip_norm is not None and total > clip_norm else 1.0
+        for p, g in zip(reference.parameters(), grads):
+            p -= 0.3 * g if scale == 1.0 else 0.3 * (scale * g)
+    assert all(np.array_equal(p, q) for p, q in zip(model.parameters(), reference.parameters()))
+
+
 # --- divergence --------------------------------------------------------------------------------------
 
 def huge_init(fan_in, fan_out, rng):
