@@ -273,6 +273,9 @@ def exercise_explorers(page, report: PageReport) -> None:
         if empty_alts:
             problems.append(f"{where}: frames {empty_alts} have no alt text")
         img = root.locator("img.initlab-frame")
+        # As a reader does before moving a control: its frame loads as the reader nears it (lazy), and decode()
+        # waits for a load that has not started yet.
+        img.scroll_into_view_if_needed()
 
         def current_index():
             index = 0
