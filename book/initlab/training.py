@@ -149,21 +149,16 @@ def _sgd_step(params, grads, velocity, lr, momentum, scale, depth):
     as :func:`norms` does: the parameters after the last weight are updated last. ``velocity`` is None when
     ``momentum`` is 0: then :math:`v = s g`, the same floats, with no buffer to keep."""
     for i, (p, g) in enumerate(zip(params, grads)):
-        if velocity is None:
-            g = g.astype(np.result_type(p, g), copy=False)  # the dtype v would have had
-            delta = lr * g if scale == 1.0 else lr * (scale * g)
-            p -= delta.astype(p.dtype, copy=False)
-            if i < 2 * depth and i % 2 == 0:
-                yield delta
-            continue
-        v = velocity[i]
-        if np.result_type(v, g) == v.dtype:
+        if velocity is None:  # in the dtype the buffer, zeros of p's dtype, would have given it
+            v = (g if scale == 1.0 else scale * g).astype(np.result_type(p, g), copy=False)
+        elif np.result_type(velocity[i], g) == velocity[i].dtype:
+            v = velocity[i]
             # v <- momentum·v + scale·g in place: the same two roundings, no new arrays (and
             # scale·g is g exactly when scale is 1, so that product is skipped then)
             v *= momentum
             v += g if scale == 1.0 else scale * g
         else:  # a gradient wider than its parameter: v takes the gradient's dtype, as it did
-            v = velocity[i] = momentum * v + scale * g
+            v = velocity[i] = momentum * velocity[i] + scale * g
         delta = lr * v
         p -= delta.astype(p.dtype, copy=False)
         if i < 2 * depth and i % 2 == 0:
